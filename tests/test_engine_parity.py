@@ -142,6 +142,25 @@ def test_rolling_parity(toy_models, arch):
     assert all(abs(x - y) <= TOL * 10 for x, y in zip(a, b, strict=True)), (a, b)
 
 
+
+def test_tracing_perplexity_matches_both_backends_rolling_loglikelihood(toy_models):
+    """The tracing board's perplexity (BOS-prefixed, one window when the passage fits) is
+    exp(-rolling log-likelihood / tokens) as lm-eval's hf backend and ours compute it."""
+    from podium.tracing.perplexity import load_passage, perplexity
+
+    hf = load("hf", toy_models["gpt2"])
+    pm = load("podium", toy_models["gpt2"])
+    text = load_passage() if paths.data_dir() else (BASE + " ") * 3
+    while len(hf.tok_encode(text)) >= CONTEXT - 1:  # one window: the protocols agree only there
+        text = text[: len(text) * 3 // 4]
+    ours = perplexity(hf.model, hf.tokenizer, text)
+    req = [Instance("loglikelihood_rolling", {}, (text,), 0)]
+    for lm in (hf, pm):
+        [ll] = lm.loglikelihood_rolling(req, disable_tqdm=True)
+        assert abs(-ll - ours.nll_sum) <= TOL * 10, (lm, ll, ours.nll_sum)
+    assert ours.perplexity == pytest.approx(math.exp(ours.nll_sum / ours.tokens_scored), rel=1e-9)
+
+
 GEN_KWARGS = [
     {"until": ["Question:", "\n\n", "ing"], "max_gen_toks": 24, "do_sample": False},
     {"until": "the", "max_gen_toks": 5},

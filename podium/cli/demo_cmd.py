@@ -45,5 +45,5 @@ def register(subparsers) -> None:
     p.add_argument("--model", help="demo model id (default: the first demo model)")
     p.add_argument("--suite", default="openllm-v1")
     p.add_argument("--limit", type=int, default=5)
-    p.add_argument("--backend", default="hf")
+    p.add_argument("--backend", default="podium", help="podium (default) or hf (lm-eval's own)")
     p.set_defaults(func=_run)

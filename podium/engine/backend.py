@@ -48,13 +48,13 @@ from lm_eval.models.utils import (
     handle_stop_sequences,
     has_bos_prefix,
     normalize_gen_kwargs,
-    postprocess_generated_text,
     resolve_max_length,
 )
-from lm_eval.models.utils_hf import get_dtype, stop_sequences_criteria
+from lm_eval.models.utils_hf import get_dtype
 from tqdm import tqdm
 
 from podium.engine.forward import ModelRunner, attention_window
+from podium.engine import hf_rules
 from podium.engine.generator import GreedyGenerator
 from podium.engine.kvcache import PrefixCache
 from podium.engine.memory import PeakMemory
@@ -65,9 +65,6 @@ from podium.engine.stops import make_stop_rule
 log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX_CACHE_MB = 1024
-
-# Generation kwargs that only matter when sampling: `generate(do_sample=False)` ignores them.
-_SAMPLING_ONLY = {"do_sample", "temperature", "top_p", "top_k", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff"}
 
 
 def _as_bool(v) -> bool | None:
@@ -129,7 +126,7 @@ class PodiumLM(TemplateLM):
         if softmax_dtype is not None:
             log.info("podium backend computes log_softmax in float32 regardless of softmax_dtype=%s", softmax_dtype)
 
-        self._device = self._pick_device(device)
+        self._device = hf_rules.pick_device(device)
         if isinstance(pretrained, str):
             revision = str(revision)
             self._config = transformers.AutoConfig.from_pretrained(
@@ -139,7 +136,7 @@ class PodiumLM(TemplateLM):
             self._config = pretrained.config
         if getattr(self._config, "model_type", None) in transformers.models.auto.modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES:
             raise ValueError("podium backend only runs decoder-only (AutoModelForCausalLM) models")
-        self.tokenizer = self._create_tokenizer(
+        self.tokenizer = hf_rules.create_tokenizer(
             pretrained, tokenizer, revision, subfolder, _as_bool(use_fast_tokenizer), _as_bool(add_bos_token)
         )
         if isinstance(pretrained, str):
@@ -187,7 +184,7 @@ class PodiumLM(TemplateLM):
         on_cuda = self._device.type == "cuda"
         self.pack_tokens = int(pack_tokens) if pack_tokens else (2048 if on_cuda else 512)
         self.chunk_tokens = int(chunk_tokens) if chunk_tokens else (8192 if on_cuda else 2048)
-        self.kv_budget_bytes = int(float(kv_budget_mb) * 2**20) if kv_budget_mb else self._default_kv_budget()
+        self.kv_budget_bytes = int(float(kv_budget_mb) * 2**20) if kv_budget_mb else hf_rules.default_kv_budget(self._device)
         cache_mb = DEFAULT_PREFIX_CACHE_MB if prefix_cache_mb is None else float(prefix_cache_mb)
         self.prefix_cache = PrefixCache(int(cache_mb * 2**20))
 
@@ -210,40 +207,6 @@ class PodiumLM(TemplateLM):
         self.hf_generate_requests = 0
 
     # -- construction helpers ---------------------------------------------------------------
-    @staticmethod
-    def _pick_device(device: str | None) -> torch.device:
-        if device in (None, "", "auto"):
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        dev = torch.device(device)
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} requested but CUDA is not available")
-        return dev
-
-    @staticmethod
-    def _create_tokenizer(pretrained, tokenizer, revision, subfolder, use_fast, add_bos_token):
-        """As `HFLM._create_tokenizer`: same kwargs, so the same tokenizer behaviour."""
-        if tokenizer is not None and not isinstance(tokenizer, str):
-            return tokenizer
-        kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": False, "use_fast": use_fast}
-        if add_bos_token is not None:
-            kwargs["add_bos_token"] = add_bos_token
-        if subfolder:
-            kwargs["subfolder"] = subfolder
-        name = tokenizer or (pretrained if isinstance(pretrained, str) else pretrained.name_or_path)
-        return transformers.AutoTokenizer.from_pretrained(name, **kwargs)
-
-    def _default_kv_budget(self) -> int:
-        if self._device.type == "cuda":
-            free, _total = torch.cuda.mem_get_info(self._device)
-            return int(free * 0.5)
-        try:
-            import psutil
-
-            avail = psutil.virtual_memory().available
-        except ImportError:  # pragma: no cover
-            avail = 8 * 2**30
-        return int(min(8 * 2**30, avail * 0.25))
-
     def _decode_rows(self) -> int:
         if isinstance(self.batch_size_per_gpu, int):
             return max(1, self.batch_size_per_gpu)
@@ -374,91 +337,24 @@ class PodiumLM(TemplateLM):
                         f"max_gen_toks ({max_gen_toks}) must be less than the model's max length ({self.max_length})"
                     )
                 prompts = [self._encode_prompt(args[i][0], max_ctx_len) for i in idx]
-                if self._plain_greedy(kwargs) and all(prompts) and self.runner.caps.mode != "independent":
-                    rule = make_stop_rule(self.tokenizer, until, self._eos_ids(), max_gen_toks)
+                if hf_rules.plain_greedy(self._model, kwargs) and all(prompts) and self.runner.caps.mode != "independent":
+                    rule = make_stop_rule(self.tokenizer, until, hf_rules.eos_ids(self._model), max_gen_toks)
                     outs = self.generator.generate(prompts, [rule] * len(prompts))
                 else:
                     outs = [self._hf_generate(p, until, max_gen_toks, dict(kwargs)) for p in prompts]
                 for i, toks in zip(idx, outs, strict=True):
-                    results[i] = self._finish_text(toks, until)
+                    results[i] = hf_rules.finish_text(self.tokenizer, toks, until, self.think_end_token)
                     self.cache_hook.add_partial("generate_until", (args[i][0], args[i][1]), results[i])
         self._note_peak(mem)
         self._log_summary("generate_until")
         return results  # type: ignore[return-value]
 
-    def _eos_ids(self) -> list[int]:
-        eos = getattr(self._model.generation_config, "eos_token_id", None)
-        if eos is None:
-            return []
-        return [int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos])]
-
-    def _plain_greedy(self, kwargs: dict) -> bool:
-        """True when `generate` would do pure argmax decoding (no logits processor, no beams)."""
-        if set(kwargs) - _SAMPLING_ONLY or kwargs.get("do_sample"):
-            return False
-        gc = self._model.generation_config
-        neutral = {
-            "num_beams": (None, 1),
-            "num_beam_groups": (None, 1),
-            "penalty_alpha": (None,),
-            "repetition_penalty": (None, 1.0),
-            "encoder_repetition_penalty": (None, 1.0),
-            "no_repeat_ngram_size": (None, 0),
-            "bad_words_ids": (None,),
-            "min_length": (None, 0),
-            "min_new_tokens": (None, 0),
-            "forced_bos_token_id": (None,),
-            "forced_eos_token_id": (None,),
-            "suppress_tokens": (None,),
-            "begin_suppress_tokens": (None,),
-            "sequence_bias": (None,),
-            "exponential_decay_length_penalty": (None,),
-            "guidance_scale": (None, 1.0),
-            "watermarking_config": (None,),
-            "stop_strings": (None,),
-            "max_time": (None,),
-            "forced_decoder_ids": (None,),
-        }
-        return all(getattr(gc, k, None) in ok for k, ok in neutral.items())
-
     def _hf_generate(self, prompt: list[int], until: list[str], max_gen_toks: int, kwargs: dict) -> list[int]:
-        """lm-eval's own path (`HFLM._model_generate` at batch size 1), for anything but plain greedy."""
         self.hf_generate_requests += 1
-        context = torch.tensor([prompt], dtype=torch.long, device=self._device)
-        max_length = kwargs.pop("max_length", context.shape[1] + max_gen_toks)
-        kwargs["temperature"] = kwargs.get("temperature", 0.0)
-        do_sample = kwargs.get("do_sample")
-        if (temp := kwargs.get("temperature")) == 0.0 and do_sample is None:
-            kwargs["do_sample"] = do_sample = False
-        if do_sample is False and temp == 0.0:
-            kwargs.pop("temperature", None)
-        criteria = stop_sequences_criteria(self.tokenizer, until, context.shape[1], 1)
-        with torch.no_grad(), self.runner._autocast():
-            out = self._model.generate(
-                input_ids=context,
-                attention_mask=torch.ones_like(context),
-                max_length=max_length,
-                stopping_criteria=criteria,
-                pad_token_id=self.tokenizer.pad_token_id,
-                use_cache=True,
-                **kwargs,
-            )
-        self.runner.stats.tokens += int(out.shape[1])  # approximate accounting for the fallback
-        return out[0, context.shape[1] :].tolist()
-
-    def _finish_text(self, cont_toks: list[int], until: list[str]) -> str:
-        if isinstance(self.think_end_token, int):
-            idx = [i for i, t in enumerate(cont_toks) if t == self.think_end_token]
-            if idx:
-                cont_toks = cont_toks[idx[-1] + 1 :]
-        s = self.tok_decode(cont_toks)
-        if isinstance(self.think_end_token, int):
-            s = s.lstrip()
-        return postprocess_generated_text(
-            generation=s,
-            stop=until,
-            think_end_token=self.think_end_token if isinstance(self.think_end_token, str) else None,
-        )
+        out = hf_rules.hf_generate(self._model, self.tokenizer, self.runner._autocast, prompt, until, max_gen_toks,
+                                   kwargs)
+        self.runner.stats.tokens += len(prompt) + len(out)  # approximate accounting for the fallback
+        return out
 
     # -- chat templates (as HFLM) ------------------------------------------------------------
     def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:

@@ -39,6 +39,10 @@ class ToySpec:
     chat_template: str | None = None
     corpus_limit: int = 7473
     """GSM8K training rows used for the tokenizer (fewer trains faster)."""
+    intermediate: int | None = None
+    """Llama MLP width; None: 3 x width."""
+    kv_heads: int | None = None
+    """Llama key/value heads; None: half the heads."""
 
     @staticmethod
     def gpt2_small(vocab: int = 16384, context: int = 1024, seed: int = 0) -> "ToySpec":
@@ -98,20 +102,24 @@ def _broad_lines(d: Path) -> list[str]:
     return [x for x in lines if x]
 
 
-def train_tokenizer(lines: list[str], vocab: int, *, bos_in_encode: bool, context: int, pad_token: bool = True):
+def train_tokenizer(lines: list[str], vocab: int, *, bos_in_encode: bool, context: int, pad_token: bool = True,
+                    extra_specials: tuple[str, ...] = (), eos_token: str | None = None):
+    """A byte-level BPE trained on `lines`; `extra_specials` (e.g. chat markers) follow the four
+    standard special tokens, and `eos_token` may name one of them as EOS."""
     from tokenizers import ByteLevelBPETokenizer, processors
     from transformers import PreTrainedTokenizerFast
 
     tok = ByteLevelBPETokenizer()
     tok.train_from_iterator(
-        lines, vocab_size=vocab, min_frequency=2, special_tokens=list(SPECIALS.values()), show_progress=False
+        lines, vocab_size=vocab, min_frequency=2, special_tokens=[*SPECIALS.values(), *extra_specials],
+        show_progress=False,
     )
     if bos_in_encode:
         bos = SPECIALS["bos"]
         tok.post_processor = processors.TemplateProcessing(
             single=f"{bos} $A", pair=f"{bos} $A $B", special_tokens=[(bos, tok.token_to_id(bos))]
         )
-    kw = dict(bos_token=SPECIALS["bos"], eos_token=SPECIALS["eos"], unk_token=SPECIALS["unk"])
+    kw = dict(bos_token=SPECIALS["bos"], eos_token=eos_token or SPECIALS["eos"], unk_token=SPECIALS["unk"])
     if pad_token:
         kw["pad_token"] = SPECIALS["pad"]
     return PreTrainedTokenizerFast(tokenizer_object=tok._tokenizer, model_max_length=context, **kw)
@@ -136,10 +144,10 @@ def build_model(spec: ToySpec, tokenizer):
     if spec.arch == "llama":
         cfg = LlamaConfig(
             hidden_size=spec.width,
-            intermediate_size=spec.width * 3,
+            intermediate_size=spec.intermediate or spec.width * 3,
             num_hidden_layers=spec.layers,
             num_attention_heads=spec.heads,
-            num_key_value_heads=max(1, spec.heads // 2),
+            num_key_value_heads=spec.kv_heads or max(1, spec.heads // 2),
             max_position_embeddings=spec.context,
             tie_word_embeddings=False,
             **ids,

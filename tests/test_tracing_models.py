@@ -161,4 +161,4 @@ def test_cli_trace(ws, tmp_path, capsys):
     assert rc == 0 and "bits/byte" in text and "protocol:" in text
     rc = main(["trace", "--base", str(tmp_path / "missing"), "--model", str(tmp_path / "missing")])
     err = capsys.readouterr().err
-    assert rc == 2 and "Traceback" not in err and "neither a local folder" in err
+    assert rc == 2 and "Traceback" not in err and "does not exist" in err

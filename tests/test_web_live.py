@@ -69,3 +69,19 @@ def test_pages_and_charts_render(live, demo_entries):
     assert svg.headers["content-type"] == "image/svg+xml" and b"board median" in svg.content
     assert live.get(f"/charts/trends/{LIVE_SUITE}.svg").content.startswith(b"<?xml")
     assert live.get("/nope").status_code == 404 and live.get("/submit", follow_redirects=False).status_code == 303
+
+
+def test_demo_fills_the_tracing_board_and_checks_the_declared_base(live, demo_entries):
+    """The demo's trace-suite jobs land on /tracing; gpt2-tiny-ft's declared base is confirmed."""
+    live.demo_finished("trace")
+    rows = {r["model"]: r for r in live.get("/api/tracing").json() if r["source"] == "store"}
+    assert set(rows) == set(DEMO_MODELS)
+    derived = rows["podium-demo/gpt2-tiny-ft"]
+    assert derived["base"] == "podium-demo/gpt2-tiny" and derived["verdict"] == "derived"
+    assert derived["test"] == "gpt2-fc-proj" and derived["perplexity"] > 1
+    assert rows["podium-demo/llama-tiny"]["verdict"] == "not testable" and rows["podium-demo/llama-tiny"]["why"]
+    [check] = live.get("/api/tracing/checks").json()
+    assert (check["model"], check["status"]) == ("podium-demo/gpt2-tiny-ft", "ok")
+    entry = live.get(f"/entries/{demo_entries['podium-demo/gpt2-tiny-ft']}").text
+    assert 'id="base-check"' in entry and "podium-demo/gpt2-tiny" in entry
+    assert "podium-demo/gpt2-tiny-ft" in live.get("/tracing").text

@@ -141,3 +141,24 @@ def test_user_text_is_escaped_in_pages(web):
     response = web.client.post("/submit", data={"model": "<script>alert(1)</script>", "model_type": "pretrained",
                                                 "csrf_token": csrf})
     assert "<script>alert(1)" not in response.text and "&lt;script&gt;alert(1)" in response.text
+
+
+def test_tracing_board_shows_trace_suite_results_from_the_store(web):
+    """The `trace` suite has no score board: /board/trace leads to /tracing, which lists the store's rows."""
+    from podium.eval.suites import SUITES
+    from podium.platform.db import transaction
+    from podium.web.synthetic import add_entries
+
+    with transaction(web.factory) as session:
+        entries = add_entries(session, SUITES["trace"], 2, seed=5)
+    response = web.client.get("/board/trace", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/tracing"
+    api = web.client.get("/api/boards/trace")
+    assert api.status_code == 404 and "/tracing" in api.text
+    rows = web.client.get("/api/tracing").json()
+    assert sorted(r["entry"] for r in rows if r["source"] == "store") == sorted(entries)
+    page = web.client.get("/tracing").text
+    assert all(f'href="/entries/{e}"' in page for e in entries) and "Provenance checks" in page
+    assert web.client.get(f"/entries/{entries[0]}").status_code == 200
+    assert web.client.get("/api/tracing/checks").json() == []
+    assert 'href="/board/trace"' not in web.client.get("/archive").text

@@ -38,7 +38,7 @@ from podium.web.synthetic import add_entries
 PASSWORD = "correct horse battery"
 LIVE_TASK = "arc_challenge"
 LIVE_SUITE = "openllm-v1"
-DEMO_MODELS = ("podium-demo/gpt2-tiny", "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat")
+DEMO_MODELS = ("podium-demo/gpt2-tiny", "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat", "podium-demo/gpt2-tiny-ft")
 
 
 class StrictClient(TestClient):
@@ -158,21 +158,22 @@ class Live:
             time.sleep(every)
         raise AssertionError(f"timed out waiting for {what}:\n{self.tail()}")
 
-    def demo_jobs(self) -> list[dict]:
-        """The demo models' latest jobs, read from the server's database."""
+    def demo_jobs(self, suite: str = LIVE_SUITE) -> list[dict]:
+        """The demo models' jobs on `suite`, read from the server's database."""
         with self.factory() as session:
             rows = session.execute(
                 select(Model.repo_id, Submission.id, Job.id, Job.state).join(Submission, Submission.model_id == Model.id)
                 .join(Job, Job.submission_id == Submission.id)
-                .where(Model.repo_id.in_(DEMO_MODELS), Model.precision == "float32").order_by(Job.id)).all()
+                .where(Model.repo_id.in_(DEMO_MODELS), Model.precision == "float32", Submission.suite == suite)
+                .order_by(Job.id)).all()
         return [{"model": m, "entry": e, "job": j, "state": s} for m, e, j, s in rows]
 
-    def demo_finished(self) -> list[dict]:
-        """Wait until every demo model has a finished evaluation; returns their jobs."""
+    def demo_finished(self, suite: str = LIVE_SUITE) -> list[dict]:
+        """Wait until every demo model has a finished evaluation on `suite`; returns their jobs."""
         def done():
-            jobs = self.demo_jobs()
+            jobs = self.demo_jobs(suite)
             return jobs if len(jobs) == len(DEMO_MODELS) and all(j["state"] == "finished" for j in jobs) else None
-        return self.wait_for(done, "the demo evaluations")
+        return self.wait_for(done, f"the demo evaluations on {suite}")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -49,6 +49,7 @@ def _run(args) -> int:
         data_dir=Path(args.data_dir) if args.data_dir else None,
         gen_kwargs=_gen_kwargs(args.gen_kwargs),
         command_line=command_line(),
+        trace_base=args.trace_base,
     )
     bar = tqdm(desc="podium eval", unit="task", file=sys.stderr)
 
@@ -78,11 +79,14 @@ def register(subparsers) -> None:
     p.add_argument("--tasks", help="comma-separated subset of the suite's tasks")
     p.add_argument("--output", required=True, help="folder for results.json and details/")
     p.add_argument("--limit", type=_limit, help="documents per task (or a fraction below 1), for quick runs")
-    p.add_argument("--backend", default="hf", help="scoring backend: hf (lm-eval's own) or podium")
+    p.add_argument("--backend", default="podium",
+                   help="scoring backend: podium (default: exact, prefix-sharing) or hf (lm-eval's own, for comparison)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", help="float32, bfloat16 or float16")
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--chat-template", action="store_true", help="apply the tokenizer's chat template (v2 style)")
     p.add_argument("--gen-kwargs", help="override generation settings, e.g. max_gen_toks=64 (off-protocol, recorded)")
+    p.add_argument("--trace-base", help="suite trace: the base model of the match test "
+                   "(default PODIUM_TRACE_BASE, else openai-community/gpt2)")
     p.add_argument("--data-dir", help="offline benchmark data folder (default PODIUM_DATA_DIR or ../shared/data)")
     p.set_defaults(func=_run)

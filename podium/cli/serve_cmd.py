@@ -4,8 +4,8 @@
 
 The app and one worker thread share the database (SQLite under PODIUM_HOME unless --db or
 PODIUM_DB_URL say otherwise). `--demo` builds the tiny demo models, submits them to the
-demo board and lets the worker evaluate them on a small --limit, all offline, so the board
-fills up while you watch.
+demo board and to the tracing suite (traced against podium-demo/gpt2-tiny) and lets the worker
+evaluate them on a small --limit, all offline, so the boards fill up while you watch.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 
 DEMO_SUITE = "openllm-v1"
 DEMO_LIMIT = 3
+DEMO_TRACE_BASE = "podium-demo/gpt2-tiny"  # the demo's tracing board is traced against this model
 
 
 def _settings(args):
@@ -31,6 +32,9 @@ def _settings(args):
         extra += ["--data-dir", str(data)]
         if is_fixture:
             print(f"No benchmark data folder found: the demo uses the synthetic fixture tasks in {data}.")
+        return settings.model_copy(update={"eval_extra_args": extra,
+                                           "trace_base": settings.trace_base or DEMO_TRACE_BASE,
+                                           "trace_command": [*settings.trace_command, "--data-dir", str(data)]})
     return settings.model_copy(update={"eval_extra_args": extra})
 
 
@@ -48,7 +52,7 @@ def submit_demo_models(factory, settings, suite: str) -> list[str]:
     queued = []
     for spec in DEMO_MODELS:
         request = SubmissionRequest(model=f"{DEMO_ORG}/{spec.name}", model_type=spec.model_type, precision="float32",
-                                    use_chat_template=spec.chat, suite=suite)
+                                    use_chat_template=spec.chat, suite=suite, base_model=spec.base_model)
         try:
             with transaction(factory) as session:
                 submit(session, request, actor, settings)
@@ -75,9 +79,10 @@ def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
 
     def run():
         if args.demo:
-            queued = submit_demo_models(factory, settings, DEMO_SUITE)
-            print(f"[demo] queued {len(queued)} demo model(s) on {DEMO_SUITE} with --limit {settings.eval_limit}: "
-                  "watch them on /queue", flush=True)
+            for suite in (DEMO_SUITE, "trace"):
+                queued = submit_demo_models(factory, settings, suite)
+                print(f"[demo] queued {len(queued)} demo model(s) on {suite} (limit {settings.eval_limit}): "
+                      "watch them on /queue", flush=True)
         worker.run()
 
     return threading.Thread(target=run, name="podium-worker", daemon=True), worker

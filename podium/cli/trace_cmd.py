@@ -2,6 +2,7 @@
 
     podium trace --base BASE --model MODEL [--perplexity] [--test auto|...] [--json FILE]
     podium trace --model MODEL --perplexity          # perplexity / bits per byte only
+    podium trace --base BASE --model MODEL --check   # provenance check: does the claim hold? (ok | review)
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def _run(args) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps({"model": args.model, **detail}, indent=1))
         return 0
+    if args.check:
+        return _check(args, data)
     res = run_trace(
         args.base, args.model, test=args.test, perplexity=args.perplexity, n_tokens=args.tokens,
         seq_len=args.seq_len, batch_size=args.batch_size, metric=args.metric, data_dir=data, dtype=args.dtype,
@@ -62,6 +65,19 @@ def _run(args) -> int:
     return 0
 
 
+def _check(args, data: Path | None) -> int:
+    """The worker's provenance check: exit 0 with a verdict whenever both models load."""
+    from podium.tracing.api import provenance_check
+
+    res = provenance_check(args.model, args.base, test=args.test, n_tokens=args.tokens, seq_len=args.seq_len,
+                           batch_size=args.batch_size, metric=args.metric, data_dir=data, dtype=args.dtype)
+    print(f"provenance of {args.model} (declared base {args.base}): {res.provenance['status']}: "
+          f"{res.provenance['reason']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(res.to_dict(), indent=1))
+    return 0
+
+
 def register(subparsers) -> None:
     from podium.tracing.api import DEFAULT_SEQ_LEN, DEFAULT_TOKENS
     from podium.tracing.procedures import TESTS
@@ -84,4 +100,6 @@ def register(subparsers) -> None:
                    help="weights dtype when loading (bfloat16 halves memory; statistics stay float32)")
     p.add_argument("--data-dir", help="data folder (default PODIUM_DATA_DIR or ../shared/data)")
     p.add_argument("--json", help="write the full result as JSON to this file")
+    p.add_argument("--check", action="store_true", help="provenance check: say whether the weights support the "
+                   "declared base (ok) or need an operator's review; needs --base")
     p.set_defaults(func=_run)

@@ -14,13 +14,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from podium.engine.toymodels import ToySpec, build_model, train_tokenizer
 from podium.paths import data_dir as default_data_dir
 from podium.paths import models_root
 
 DEMO_ORG = "podium-demo"
 VOCAB_SIZE = 4096
 CONTEXT = 2048
-SPECIAL = {"bos": "<s>", "eos": "</s>", "pad": "<pad>", "unk": "<unk>"}
+CHAT_MARKERS = ("<|im_start|>", "<|im_end|>")
 CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
@@ -35,13 +36,22 @@ class DemoModel:
     chat: bool = False
     model_type: str = "pretrained"
     extra: dict = field(default_factory=dict)
+    derived_from: str | None = None
+    """A demo "fine-tune": the named demo model's weights plus small seeded noise (same tokenizer);
+    it declares that model as its base, so the demo shows the provenance check and tracing board."""
+
+    @property
+    def base_model(self) -> str | None:
+        return f"{DEMO_ORG}/{self.derived_from}" if self.derived_from else None
 
 
 DEMO_MODELS = (
     DemoModel("gpt2-tiny", "gpt2", seed=1),
     DemoModel("llama-tiny", "llama", seed=2),
     DemoModel("llama-tiny-chat", "llama", seed=3, chat=True, model_type="chat"),
+    DemoModel("gpt2-tiny-ft", "gpt2", seed=4, model_type="fine-tuned", derived_from="gpt2-tiny"),
 )
+DERIVED_NOISE = 0.01  # relative to each weight tensor's standard deviation
 
 
 def _corpus_lines(data: Path | None) -> list[str]:
@@ -67,56 +77,18 @@ def _corpus_lines(data: Path | None) -> list[str]:
 
 
 def _train_tokenizer(lines: list[str], out: Path, *, bos_in_encode: bool, chat: bool):
-    from tokenizers import ByteLevelBPETokenizer, processors
-    from transformers import PreTrainedTokenizerFast
-
-    specials = list(SPECIAL.values()) + (["<|im_start|>", "<|im_end|>"] if chat else [])
-    tok = ByteLevelBPETokenizer()
-    tok.train_from_iterator(lines, vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=specials, show_progress=False)
-    if bos_in_encode:  # Llama-style: the tokenizer prepends BOS itself
-        bos_id = tok.token_to_id(SPECIAL["bos"])
-        tok.post_processor = processors.TemplateProcessing(
-            single=f"{SPECIAL['bos']} $A", pair=f"{SPECIAL['bos']} $A $B", special_tokens=[(SPECIAL["bos"], bos_id)]
-        )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok._tokenizer,
-        bos_token=SPECIAL["bos"],
-        eos_token="<|im_end|>" if chat else SPECIAL["eos"],
-        pad_token=SPECIAL["pad"],
-        unk_token=SPECIAL["unk"],
-        model_max_length=CONTEXT,
-    )
+    tok = train_tokenizer(lines, VOCAB_SIZE, bos_in_encode=bos_in_encode, context=CONTEXT,
+                          extra_specials=CHAT_MARKERS if chat else (), eos_token=CHAT_MARKERS[1] if chat else None)
     if chat:
-        fast.chat_template = CHATML
-    fast.save_pretrained(out)
-    return fast
+        tok.chat_template = CHATML
+    tok.save_pretrained(out)
+    return tok
 
 
 def _build_model(spec: DemoModel, tokenizer):
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(spec.seed)
-    ids = dict(
-        vocab_size=len(tokenizer),
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    if spec.architecture == "gpt2":
-        config = GPT2Config(n_positions=CONTEXT, n_embd=64, n_layer=2, n_head=2, **ids)
-        return GPT2LMHeadModel(config)
-    config = LlamaConfig(
-        hidden_size=64,
-        intermediate_size=176,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=CONTEXT,
-        tie_word_embeddings=False,
-        **ids,
-    )
-    return LlamaForCausalLM(config)
+    shape = ToySpec(spec.architecture, layers=2, width=64, heads=2, context=CONTEXT, seed=spec.seed,
+                    intermediate=176, kv_heads=2)
+    return build_model(shape, tokenizer)
 
 
 def _model_card(spec: DemoModel) -> str:
@@ -128,25 +100,46 @@ def _model_card(spec: DemoModel) -> str:
         "text. It exists so that Podium's demo and tests run without the Hugging Face Hub; its scores are "
         "near chance by construction and say nothing about any real model."
         + (" It has a ChatML chat template." if spec.chat else "")
+        + (f" It is {spec.base_model} with {DERIVED_NOISE:g} x std of seeded noise added to every weight (a stand-in "
+           "for a fine-tune of that base, declared as its base model)." if spec.derived_from else "")
         + "\n"
     )
+
+
+def _derive_model(spec: DemoModel, base_dir: Path, out: Path) -> None:
+    """Copy the base's tokenizer; its weights plus noise of DERIVED_NOISE x each tensor's std."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    for f in base_dir.iterdir():
+        if f.is_file() and f.name not in ("model.safetensors", "README.md", ".podium-demo.json", "config.json"):
+            shutil.copy2(f, out / f.name)
+    model = AutoModelForCausalLM.from_pretrained(base_dir)
+    gen = torch.Generator().manual_seed(spec.seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn(p.shape, generator=gen) * DERIVED_NOISE * float(p.std() if p.numel() > 1 else 0))
+    model.save_pretrained(out, safe_serialization=True)
 
 
 def build_demo_model(spec: DemoModel, root: Path, data: Path | None) -> Path:
     out = root / DEMO_ORG / spec.name
     marker = out / ".podium-demo.json"
-    if marker.exists() and json.loads(marker.read_text()) == {"seed": spec.seed, "vocab": VOCAB_SIZE}:
+    stamp = {"seed": spec.seed, "vocab": VOCAB_SIZE, **({"derived_from": spec.derived_from} if spec.derived_from else {})}
+    if marker.exists() and json.loads(marker.read_text()) == stamp:
         return out
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    tokenizer = _train_tokenizer(
-        _corpus_lines(data), tmp, bos_in_encode=spec.architecture == "llama", chat=spec.chat
-    )
-    model = _build_model(spec, tokenizer)
-    model.save_pretrained(tmp, safe_serialization=True)
+    if spec.derived_from:
+        _derive_model(spec, root / DEMO_ORG / spec.derived_from, tmp)
+    else:
+        tokenizer = _train_tokenizer(
+            _corpus_lines(data), tmp, bos_in_encode=spec.architecture == "llama", chat=spec.chat
+        )
+        _build_model(spec, tokenizer).save_pretrained(tmp, safe_serialization=True)
     (tmp / "README.md").write_text(_model_card(spec), encoding="utf-8")
-    (tmp / ".podium-demo.json").write_text(json.dumps({"seed": spec.seed, "vocab": VOCAB_SIZE}))
+    (tmp / ".podium-demo.json").write_text(json.dumps(stamp))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out

@@ -38,7 +38,8 @@ class EvalRequest:
     tasks: list[str] | None = None
     revision: str | None = None
     limit: float | None = None
-    backend: str = "hf"
+    backend: str = "podium"
+    """"podium" (the exact prefix-sharing engine) or "hf" (lm-eval's own backend, for comparison)."""
     device: str = "cpu"
     dtype: str = "float32"
     batch_size: int = 1
@@ -49,6 +50,8 @@ class EvalRequest:
     protocol: for quick checks only, and recorded in the results."""
     command_line: str = ""
     extra_model_args: dict = field(default_factory=dict)
+    trace_base: str | None = None
+    """Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
 
 
 def _check_request(req: EvalRequest) -> None:
@@ -160,7 +163,7 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     started_at, t0 = provenance.now_iso(), time.monotonic()
     _check_request(req)
     suite = get_suite(req.suite)
-    specs = suite.select(req.tasks)
+    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
     ref = resolve_model(req.model, req.revision)
     facts = check_loadable(ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
@@ -169,6 +172,8 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
+    if suite.kind == "trace":
+        return _run_trace_suite(req, suite, ref, facts, data, output, started_at, t0)
     runs = _run_groups(specs)
     progress = Progress(output / "progress.json", task_count=len(runs))
     progress.update()
@@ -204,13 +209,30 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     counted = {k: s.normalized for k, s in scores.items() if s.in_average}
     average, complete = suite_average(counted)
     podium_block = {
-        "schema": 1,
-        "suite": suite.name,
-        "suite_title": suite.title,
-        "tasks": {key: scores[key].as_dict() for key in (s.key for s in specs)},
-        "average": average,
-        "average_complete": complete,
+        **_block_head(suite, {key: scores[key].as_dict() for key in (s.key for s in specs)}, average, complete),
         "missing_tasks": [k for k, s in scores.items() if s.status != "ok"],
+        **_provenance(req, ref, facts, started_at, t0),
+        "data": {
+            "mode": "offline" if data is not None else "hub",
+            "dir": str(data) if data is not None else None,
+            "files": usage.files if usage else {},
+            "differences": usage.differences if usage else {},
+        },
+        "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
+    }
+    payload = {**lm_eval_block, "podium": podium_block}
+    _write_json_atomic(output / "results.json", payload)
+    return payload
+
+
+def _block_head(suite, tasks: dict, average: float | None, complete: bool) -> dict:
+    return {"schema": 1, "suite": suite.name, "suite_title": suite.title, "tasks": tasks, "average": average,
+            "average_complete": complete}
+
+
+def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t0: float) -> dict:
+    """The model, run and versions blocks every result carries."""
+    return {
         "model": {**ref.as_dict(), **facts, "dtype": req.dtype, "chat_template": req.chat_template},
         "run": {
             "backend": req.backend,
@@ -226,14 +248,26 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
             "wall_seconds": round(time.monotonic() - t0, 3),
         },
         "versions": provenance.versions(),
-        "data": {
-            "mode": "offline" if data is not None else "hub",
-            "dir": str(data) if data is not None else None,
-            "files": usage.files if usage else {},
-            "differences": usage.differences if usage else {},
-        },
-        "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
     }
-    payload = {**lm_eval_block, "podium": podium_block}
+
+
+def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: Path | None, output: Path,
+                     started_at: str, t0: float) -> dict:
+    """The `trace` suite: perplexity and the match test against the base (podium.tracing.suite)."""
+    from podium.tracing.suite import data_files, evaluate_trace_suite
+
+    progress = Progress(output / "progress.json", task_count=1)
+    progress.update(task_index=0, task="trace")
+    tasks, extra = evaluate_trace_suite(suite, ref.load_path, base=req.trace_base, data=data, dtype=req.dtype)
+    progress.update(task_index=1)
+    podium_block = {
+        **_block_head(suite, tasks, None, False),
+        "missing_tasks": [k for k, t in tasks.items() if t["status"] != "ok"],
+        **_provenance(req, ref, facts, started_at, t0),
+        "data": {"mode": "offline" if data is not None else "hub", "dir": str(data) if data is not None else None,
+                 "files": data_files(data), "differences": {}},
+        **extra,
+    }
+    payload = {"podium": podium_block}
     _write_json_atomic(output / "results.json", payload)
     return payload

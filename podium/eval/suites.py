@@ -15,6 +15,7 @@ from typing import Literal, Mapping
 from podium.errors import UsageError
 
 Aggregate = Literal["task", "subtask_mean"]
+SuiteKind = Literal["lm-eval", "trace"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ class SuiteSpec:
     tasks: tuple[TaskSpec, ...]
     about: str = ""
     archived: bool = False
+    kind: SuiteKind = "lm-eval"
+    """"lm-eval": tasks run through lm-eval and rank on a score board. "trace": model tracing
+    (podium.tracing.suite), shown on the tracing board, never averaged."""
+
+    @property
+    def has_score_board(self) -> bool:
+        return self.kind == "lm-eval"
 
     def select(self, names: list[str] | None) -> tuple[TaskSpec, ...]:
         """The tasks named by `--tasks` (key, alias or lm-eval name), in suite order."""
@@ -168,7 +176,21 @@ MMLU_VARIANTS = SuiteSpec(
     ),
 )
 
-SUITES: dict[str, SuiteSpec] = {s.name: s for s in (OPENLLM_V2, OPENLLM_V1, KO_H5, MMLU_VARIANTS)}
+TRACE = SuiteSpec(
+    name="trace",
+    title="Model tracing",
+    kind="trace",
+    about="Perplexity on the fixed passage and the p-value that the model derives from the board's base model "
+    "(neuron matching, podium.tracing). Lower perplexity is better; a low p-value means derived from the base.",
+    tasks=(
+        TaskSpec("perplexity", "Perplexity (passage)", "podium-trace", None, ("perplexity",), in_average=False,
+                 about="exp(mean NLL) over perplexity/passage.txt, strided windows; bits per byte alongside."),
+        TaskSpec("match", "Match p-value vs base", "podium-trace", None, ("log10_p",), in_average=False,
+                 about="Combined (Fisher) log10 p of the robust neuron-matching test against the configured base."),
+    ),
+)
+
+SUITES: dict[str, SuiteSpec] = {s.name: s for s in (OPENLLM_V2, OPENLLM_V1, KO_H5, MMLU_VARIANTS, TRACE)}
 DEFAULT_SUITE = OPENLLM_V2.name
 
 

@@ -18,8 +18,12 @@ def summary_table(podium_block: dict) -> str:
         stderr = None if score["stderr"] is None else score["stderr"] * 100
         rows.append((score["title"], score["metric"], _fmt(score["raw"], ".4f"), _fmt(score["normalized"], ".2f"),
                      _fmt(stderr, ".2f"), str(score["n_samples"]), note))
-    complete = "complete" if podium_block["average_complete"] else "INCOMPLETE: " + ", ".join(
-        podium_block["missing_tasks"])
+    if "trace" in podium_block:  # the tracing suite has columns, not an average
+        complete = f"tracing suite, no average; match test against {podium_block['trace']['base']}"
+    elif podium_block["average_complete"]:
+        complete = "complete"
+    else:
+        complete = "INCOMPLETE: " + ", ".join(podium_block["missing_tasks"])
     rows.append(("Average", "", "", _fmt(podium_block["average"], ".2f"), "", "", complete))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]

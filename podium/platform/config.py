@@ -73,6 +73,18 @@ class Settings(BaseModel):
     )
     log_tail_lines: int = 40
 
+    # Model tracing (podium.tracing).
+    trace_base: str | None = Field(
+        None, description="Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2).")
+    provenance_check: bool = Field(
+        True, description="After an evaluation of full weights that declare a base model, test the claim with "
+        "model tracing; a mismatch (or a base that cannot be compared) flags the model for an operator to review.")
+    provenance_time_limit_seconds: float = Field(3600.0, description="Wall-clock budget of one provenance check.")
+    trace_command: list[str] = Field(
+        default_factory=lambda: [sys.executable, "-m", "podium.cli.main", "trace"],
+        description="The tracing command the provenance check runs (`--check --json FILE` appended).",
+    )
+
     # Footprint shown on the leaderboard: GPU-hours = wall hours x gpus_per_job;
     # CO2 kg = GPU-hours x gpu_power_kw x carbon_g_per_kwh / 1000.
     gpus_per_job: int = 1

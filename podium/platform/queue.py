@@ -53,6 +53,8 @@ class Claim:
     precision: str
     use_chat_template: bool
     suite: str
+    weight_type: str = "Original"
+    base_model: str | None = None
 
 
 def _load_claim(session: Session, job_id: int, attempt: int, worker_id: str) -> Claim:
@@ -60,7 +62,7 @@ def _load_claim(session: Session, job_id: int, attempt: int, worker_id: str) -> 
         select(Submission, Model).join(Model).join(Job, Job.submission_id == Submission.id).where(Job.id == job_id)
     ).one()
     return Claim(job_id, attempt, worker_id, model.repo_id, model.source, model.location, model.revision,
-                 model.precision, sub.use_chat_template, sub.suite)
+                 model.precision, sub.use_chat_template, sub.suite, model.weight_type, model.base_model)
 
 
 def claim_next(session: Session, worker_id: str, settings: Settings, now: datetime | None = None) -> Claim | None:

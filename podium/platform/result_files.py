@@ -41,6 +41,8 @@ def parse_results(out_dir: Path) -> ParsedResult | None:
     if not isinstance(block, dict) or not isinstance(block.get("tasks"), dict) or not block["tasks"]:
         return None
     provenance = {k: block.get(k) for k in ("model", "run", "versions", "data", "missing_tasks")}
+    if "trace" in block:  # the tracing suite's base model and timings
+        provenance["trace"] = block["trace"]
     return ParsedResult(
         suite=str(block.get("suite", "")), tasks=block["tasks"], average=block.get("average"),
         average_complete=bool(block.get("average_complete", True)), provenance=provenance,

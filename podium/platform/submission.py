@@ -66,7 +66,9 @@ def inspect(request: SubmissionRequest, actor: Actor, settings: Settings) -> Ins
     base = None
     if request.base_model:
         validation.check_opt_out(request.base_model, settings)
-        base = read_facts(resolve(request.base_model, None, allow_paths=actor.is_operator))
+        base_facts = read_facts(resolve(request.base_model, None, allow_paths=actor.is_operator))
+        # Delta/Adapter weights borrow the base's files; full weights only name it (provenance check).
+        base = base_facts if request.weight_type != "Original" else None
     billions, source = validation.validate(request, facts, base, settings)
     chat = facts.has_chat_template or bool(base and base.has_chat_template)
     return Inspection(

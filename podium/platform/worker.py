@@ -21,6 +21,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from podium.paths import podium_home
+from podium.platform import provenance as base_check
 from podium.platform import queue
 from podium.platform.classify import classify
 from podium.platform.config import Settings
@@ -48,6 +49,8 @@ def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
         cmd.append("--chat-template")
     if settings.eval_limit:
         cmd += ["--limit", str(settings.eval_limit)]
+    if claim.suite == "trace" and settings.trace_base:
+        cmd += ["--trace-base", settings.trace_base]
     return cmd + settings.eval_extra_args
 
 
@@ -136,15 +139,34 @@ class Worker:
         out_dir.mkdir(parents=True)
         env = {**os.environ, "PODIUM_JOB_ID": str(claim.job_id), "PODIUM_JOB_ATTEMPT": str(claim.attempt),
                "PODIUM_WORKER_ID": self.worker_id}
+        ticker = self._ticker(claim, claimed_at, out_dir, run_dir)
         outcome = run_supervised(
             eval_command(claim, self.settings, out_dir), log_path=log_path, env=env,
             time_limit=self.settings.time_limit_seconds, grace=self.settings.kill_grace_seconds,
-            tick=min(1.0, self.settings.heartbeat_seconds), on_tick=self._ticker(claim, claimed_at, out_dir, run_dir),
+            tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )
         try:
-            return self._record(claim, outcome, out_dir, log_path)
+            return self._record(claim, outcome, out_dir, log_path, lambda: self._check_base(claim, env, log_path, ticker))
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
+
+    def _check_base(self, claim: Claim, env: dict, log_path: Path, ticker: Callable[[], bool]) -> dict | None:
+        """After a good evaluation: the provenance check of a declared base (None when it does not apply)."""
+        if base_check.skip_reason(claim, self.settings.provenance_check):
+            return None
+        out_json = log_path.parent / "base_check.json"
+        model = claim.repo_id if claim.source == "mirror" else claim.location
+        self.say(f"job {claim.job_id}: checking the declared base {claim.base_model} with model tracing")
+        outcome = run_supervised(
+            base_check.check_command(claim, self.settings.trace_command, model, out_json), log_path=log_path, env=env,
+            time_limit=self.settings.provenance_time_limit_seconds, grace=self.settings.kill_grace_seconds,
+            tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
+        )
+        if outcome.stopped:
+            return None
+        check = base_check.verdict(claim, outcome, out_json, tail(log_path, self.settings.log_tail_lines))
+        self.say(f"job {claim.job_id}: provenance {check['status']}: {check['reason']}")
+        return check
 
     def _ticker(self, claim: Claim, claimed_at: float, out_dir: Path, run_dir: Path) -> Callable[[], bool]:
         last = {"beat": claimed_at, "held": claimed_at, "progress": None}
@@ -177,19 +199,24 @@ class Worker:
 
         return tick
 
-    def _record(self, claim: Claim, outcome: RunOutcome, out_dir: Path, log_path: Path) -> str | None:
+    def _record(self, claim: Claim, outcome: RunOutcome, out_dir: Path, log_path: Path,
+                check_base: Callable[[], dict | None] = lambda: None) -> str | None:
         log_tail = tail(log_path, self.settings.log_tail_lines)
         if outcome.stopped and not self.stopping:
             return None  # lease lost: someone else owns the job now
         parsed = None if outcome.stopped or outcome.timed_out or outcome.returncode else parse_results(out_dir)
         changed = parsed is not None and _content_changed(claim, parsed)
         if parsed is not None and not changed:
+            check = check_base()
+            provenance = parsed.provenance if check is None else {**parsed.provenance, "base_check": check}
             shutil.copy2(log_path, out_dir / "eval.log")
             published = publish(out_dir, self.home / "results", claim.job_id, claim.attempt)
             with transaction(self.factory) as session:
                 ok = queue.complete(session, claim, tasks=parsed.tasks, average=parsed.average,
-                                    average_complete=parsed.average_complete, provenance=parsed.provenance,
+                                    average_complete=parsed.average_complete, provenance=provenance,
                                     details_path=str(published), wall_seconds=outcome.wall_seconds)
+                if ok and check is not None:
+                    base_check.flag_for_review(session, claim, check)
             if not ok:
                 retract(published)
             _remove_run_dir(log_path.parent)

@@ -1,4 +1,4 @@
-"""Resolve and load the models to trace (local folders or ids in the local model mirror)."""
+"""Resolve and load the models to trace (local folders, ids in the local model mirror, hub ids)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.errors import ModelLoadError
-from podium.paths import models_root
 
 
 @dataclass
@@ -17,18 +16,13 @@ class LoadedModel:
     path: str | None = None
 
 
-def resolve(ref: str | Path) -> Path:
-    p = Path(ref).expanduser()
-    if p.is_dir():
-        return p.resolve()
-    mirrored = models_root() / str(ref)
-    if mirrored.is_dir():
-        return mirrored.resolve()
-    raise ModelLoadError(
-        f"Model {ref!s} is neither a local folder nor in the model mirror ({models_root()}).",
-        hint="Pass a folder with config.json, weights and tokenizer, or place the model under "
-        "PODIUM_MODELS_ROOT/<org>/<name>.",
-    )
+def resolve(ref: str | Path) -> tuple[str, dict]:
+    """(what from_pretrained loads, its keyword arguments): a local folder, a model in the
+    mirror, or a hub id (the same resolution as `podium eval`; the hub only when reachable)."""
+    from podium.eval.model_ref import resolve_model
+
+    found = resolve_model(str(ref))
+    return found.load_path, ({"revision": found.revision} if found.source == "hub" else {})
 
 
 def load(ref, dtype: str = "float32") -> LoadedModel:
@@ -42,7 +36,7 @@ def load(ref, dtype: str = "float32") -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path = resolve(ref)
+    path, hub_kwargs = resolve(ref)
     try:
         from transformers.utils import logging as hf_logging
 
@@ -50,8 +44,9 @@ def load(ref, dtype: str = "float32") -> LoadedModel:
     except Exception:  # noqa: BLE001 - cosmetic only
         pass
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False, **hub_kwargs)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), trust_remote_code=False,
+                                                     **hub_kwargs)
     except Exception as err:  # noqa: BLE001 - any loader failure becomes one clear message
         raise ModelLoadError(f"Cannot load the model in {path}: {type(err).__name__}: {err}") from err
     return LoadedModel(str(ref), model.eval(), tokenizer, str(path))

@@ -12,8 +12,11 @@ NAV_TITLES = {"openllm-v2": "Open LLM v2", "openllm-v1": "v1", "ko-h5": "Ko", "t
 
 def suite_or_404(name: str) -> SuiteSpec:
     suite = SUITES.get(name)
+    if suite is not None and not suite.has_score_board:
+        raise NotFound(f"Suite {name!r} has no score board.", hint="Its results are on /tracing (API: /api/tracing).")
     if suite is None:
-        raise NotFound(f"There is no board {name[:60]!r}.", hint=f"Boards: {', '.join(SUITES)}.")
+        boards = ", ".join(s.name for s in archive())
+        raise NotFound(f"There is no board {name[:60]!r}.", hint=f"Boards: {boards}.")
     return suite
 
 
@@ -23,5 +26,6 @@ def nav() -> list[tuple[str, str]]:
 
 
 def archive() -> list[SuiteSpec]:
-    """Every suite, archived ones included, for the archive page."""
-    return sorted(SUITES.values(), key=lambda s: (not s.archived, s.name))
+    """Every suite with a score board, archived ones included, for the archive page (the
+    `trace` suite has the tracing board instead)."""
+    return sorted((s for s in SUITES.values() if s.has_score_board), key=lambda s: (not s.archived, s.name))

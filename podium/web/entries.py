@@ -39,8 +39,11 @@ def reproduce_command(sub: Submission, result: Result | None) -> str:
         cmd.append("--chat-template")
     if run.get("limit"):
         cmd += ["--limit", str(run["limit"])]
-    if run.get("backend") and run["backend"] != "hf":
+    if run.get("backend"):
         cmd += ["--backend", run["backend"]]
+    traced = (result.provenance or {}).get("trace") if result else None
+    if traced and traced.get("base"):
+        cmd += ["--trace-base", traced["base"]]
     return shlex.join(cmd + ["--output", "runs/reproduce"])
 
 
@@ -90,6 +93,7 @@ def entry_detail(session: Session, submission_id: int) -> dict:
             "versions": provenance.get("versions") or {}, "run": provenance.get("run") or {},
             "data": provenance.get("data") or {}, "model": provenance.get("model") or {},
             "missing_tasks": provenance.get("missing_tasks") or [],
+            "base_check": provenance.get("base_check"), "trace": provenance.get("trace"),
             "reproduce": reproduce_command(sub, result),
         },
         "flags": active_flags(session, model.repo_id),

@@ -30,7 +30,8 @@ class SubmitBody(BaseModel):
     revision: str | None = Field(None, max_length=200, description="branch, tag or commit sha (default: main)")
     precision: Literal[PRECISIONS] = "bfloat16"  # type: ignore[valid-type]
     weight_type: Literal[WEIGHT_TYPES] = "Original"  # type: ignore[valid-type]
-    base_model: str | None = Field(None, max_length=200, description="org/name; only for Delta and Adapter weights")
+    base_model: str | None = Field(None, max_length=200, description="org/name: required for Delta and Adapter weights; for full weights, the model "
+                                      "they were fine-tuned from (checked by model tracing after the evaluation)")
     model_type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
     use_chat_template: bool | None = Field(None, description="default: on for chat models, off otherwise")
     suite: str = Field(DEFAULT_SUITE, max_length=60)
@@ -41,7 +42,7 @@ def platform_request(body: SubmitBody, actor: Actor) -> SubmissionRequest:
     if body.suite not in SUITES:
         raise inputs.InputError("suite", f"There is no suite {body.suite[:60]!r}; choose among: {', '.join(SUITES)}.")
     base = None
-    if body.weight_type != "Original" and (body.base_model or "").strip():
+    if (body.base_model or "").strip():
         base = inputs.model_id(body.base_model, "base_model")
     chat = body.model_type == "chat" if body.use_chat_template is None else body.use_chat_template
     return SubmissionRequest(

@@ -34,7 +34,7 @@ def _next_id(session: Session, table) -> int:
     return (session.scalar(select(func.max(table.id))) or 0) + 1
 
 
-def _tasks(rng: random.Random, suite: SuiteSpec, quality: float) -> tuple[dict, float]:
+def _tasks(rng: random.Random, suite: SuiteSpec, quality: float) -> tuple[dict, float | None]:
     tasks, counted = {}, []
     for spec in suite.tasks:
         lb = spec.lower_bound
@@ -47,7 +47,7 @@ def _tasks(rng: random.Random, suite: SuiteSpec, quality: float) -> tuple[dict, 
                            "in_average": spec.in_average, "subtasks": {}}
         if spec.in_average:
             counted.append(norm)
-    return tasks, sum(counted) / len(counted)
+    return tasks, (sum(counted) / len(counted) if counted else None)  # the trace suite has no average
 
 
 def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, submitter_id: int | None = None,
@@ -78,7 +78,7 @@ def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, su
                      "created_at": when, "updated_at": when, "started_at": when, "finished_at": when,
                      "wall_seconds": rng.uniform(600, 40000)})
         results.append({"id": result_id + i, "job_id": job_id + i, "attempt": 1, "submission_id": sub_id + i,
-                        "suite": suite.name, "tasks": tasks, "average": average, "average_complete": True,
+                        "suite": suite.name, "tasks": tasks, "average": average, "average_complete": average is not None,
                         "provenance": {"versions": {"lm_eval": "0.4.13"}}, "details_path": f"/nonexistent/{repo}",
                         "created_at": when})
         if rng.random() < 0.02:

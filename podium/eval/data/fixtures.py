@@ -26,8 +26,14 @@ Every record in this folder is made up. It was written by
 and subtasks, so that the offline pipeline can run end to end without the real data.
 Scores computed on it mean nothing.
 
-Benchmarks: {names}.
+Benchmarks: {names}; and a made-up perplexity/passage.txt for the tracing suite.
 """
+
+_PASSAGE = (
+    "The lighthouse keeper wrote the weather in his log every morning: wind from the west, a grey sea,\n"
+    "three fishing boats leaving the harbour before seven. Nothing in this fixture passage is real; it\n"
+    "only stands in for the tracing board's fixed passage so that perplexity can be computed offline.\n"
+)
 
 
 def write_fixture_data(target: Path) -> Path:
@@ -38,6 +44,9 @@ def write_fixture_data(target: Path) -> Path:
     with_fixture = [s for s in sources if s.fixture is not None]
     for source in with_fixture:
         source.fixture(target)
+    passage = target / "perplexity" / "passage.txt"  # the tracing suite's perplexity passage
+    passage.parent.mkdir(parents=True, exist_ok=True)
+    passage.write_text(_PASSAGE, encoding="utf-8")
     (target / "README.md").write_text(
         _README.format(names=", ".join(s.hub_path for s in with_fixture)), encoding="utf-8"
     )

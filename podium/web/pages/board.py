@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
+from podium.eval.suites import SUITES
 from podium.platform.leaderboard import MODEL_TYPE_LABELS
 from podium.platform.vocab import PRECISIONS
 from podium.web.api.boards import board_view
@@ -11,9 +14,9 @@ from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
 from podium.web.board.query import HIDEABLE
 from podium.web.boards import archive, suite_or_404
-from podium.web.deps import Caller, caller, state
+from podium.web.deps import Caller, caller, db, state
 from podium.web.pages.render import page, to_json
-from podium.web.tracing_board import DERIVED_LOG10_P, traces_dir, tracing_rows
+from podium.web.tracing_board import DERIVED_LOG10_P, provenance_checks, traces_dir, tracing_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +41,8 @@ def home(request: Request, who: Caller = Depends(caller)):
 
 @router.get("/board/{suite}")
 def board(request: Request, suite: str, who: Caller = Depends(caller)):
+    if suite in SUITES and not SUITES[suite].has_score_board:
+        return RedirectResponse("/tracing", status_code=303)  # the trace suite's board
     return _board(request, suite, who)
 
 
@@ -53,5 +58,6 @@ def trends(request: Request, suite: str = Query(None, max_length=60), who: Calle
 
 
 @router.get("/tracing")
-def tracing(request: Request, who: Caller = Depends(caller)):
-    return page(request, "tracing.html", who, rows=tracing_rows(), folder=traces_dir(), threshold=DERIVED_LOG10_P)
+def tracing(request: Request, who: Caller = Depends(caller), session: Session = Depends(db)):
+    return page(request, "tracing.html", who, rows=tracing_rows(session), checks=provenance_checks(session),
+                folder=traces_dir(), threshold=DERIVED_LOG10_P)

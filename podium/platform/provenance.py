@@ -1,0 +1,76 @@
+"""The worker's provenance check: does a model's weights support the base model it declares?
+
+After a successful evaluation of full weights that name a base model, the worker runs
+`podium trace --check` (model tracing's neuron-matching test) as a supervised child. The
+verdict goes into the result's provenance as `base_check`; a verdict of `review` (no evidence
+of derivation, or a base that cannot be compared) also opens a flag on the model so an
+operator looks at it. A check that cannot run never fails the job: it is recorded as
+`unchecked` with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from podium.platform.models import Flag
+from podium.platform.queue import Claim
+from podium.platform.result_files import read_json
+from podium.platform.supervisor import RunOutcome
+
+FLAG_PREFIX = "Automated provenance check:"
+
+
+def skip_reason(claim: Claim, enabled: bool) -> str | None:
+    """Why no check runs for this job (None: it runs). Only full weights with a declared base are checked."""
+    if not claim.base_model:
+        return "no base model declared"
+    if claim.suite == "trace":
+        return "tracing suite: the match test is the result itself"
+    if not enabled:
+        return "provenance checks are switched off (setting provenance_check)"
+    if claim.weight_type != "Original":
+        return f"{claim.weight_type} weights apply to the declared base by construction"
+    return None
+
+
+def check_command(claim: Claim, trace_command: list[str], model: str, out_json: Path) -> list[str]:
+    return [*trace_command, "--base", str(claim.base_model), "--model", model, "--check", "--json", str(out_json)]
+
+
+def verdict(claim: Claim, outcome: RunOutcome, out_json: Path, log_tail: str | None) -> dict:
+    """The `base_check` record from the child's JSON, or `unchecked` with what went wrong."""
+    record = read_json(out_json) if outcome.returncode == 0 and not outcome.timed_out else None
+    check = (record or {}).get("provenance")
+    if not isinstance(check, dict):
+        if outcome.timed_out:
+            why = "the check ran out of its time budget (setting provenance_time_limit_seconds)"
+        else:
+            last = [line for line in (log_tail or "").splitlines() if line.strip()]
+            why = f"the check failed: {last[-1] if last else f'exit status {outcome.returncode}'}"
+        return {"status": "unchecked", "declared_base": claim.base_model, "reason": why,
+                "wall_seconds": round(outcome.wall_seconds, 1)}
+    return {
+        "status": check.get("status"), "declared_base": claim.base_model, "reason": check.get("reason"),
+        "test": record.get("test"), "log10_p": record.get("log10_p"),
+        "threshold_log10_p": check.get("threshold_log10_p"), "wall_seconds": round(outcome.wall_seconds, 1),
+        "versions": record.get("versions"),
+    }
+
+
+def flag_for_review(session: Session, claim: Claim, check: dict) -> int | None:
+    """Open a flag (one per repo at a time) when the check asks for a review; returns its id."""
+    if check.get("status") != "review":
+        return None
+    reason = (f"{FLAG_PREFIX} the weights do not support the declared base {claim.base_model} "
+              f"({check.get('reason')}). An operator should review the claim, then resolve this flag.")
+    exists = session.scalar(select(Flag.id).where(Flag.repo_id == claim.repo_id, Flag.resolved_at.is_(None),
+                                                  Flag.reason.startswith(FLAG_PREFIX)))
+    if exists is not None:
+        return exists
+    flag = Flag(repo_id=claim.repo_id, reason=reason[:4000], created_by_id=None)
+    session.add(flag)
+    session.flush()
+    return flag.id

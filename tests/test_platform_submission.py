@@ -208,6 +208,33 @@ def test_quota_per_organisation(db, mirror):
     assert do_submit(db, request("acme/chat", model_type="chat"), settings).created  # official: exempt
 
 
+def test_concurrent_submissions_never_exceed_the_quota(db, mirror):
+    """Nine submissions of one organisation at once, quota 3: exactly three are queued."""
+    import threading
+
+    settings = fast_settings(quota_per_org=3, quota_window_days=7)
+    alice = user(db)
+    ins = inspect(request(), alice, settings)
+    entries = [(p, s) for p in ("float32", "float16", "bfloat16") for s in ("openllm-v1", "openllm-v2", "ko-h5")]
+    barrier, outcomes = threading.Barrier(len(entries)), []
+
+    def one(precision, suite):
+        barrier.wait()
+        try:
+            with transaction(db.factory) as s:
+                record(s, request(precision=precision, suite=suite), ins, alice, settings)
+            outcomes.append("queued")
+        except SubmissionRejected as err:
+            outcomes.append(err.rule)
+
+    threads = [threading.Thread(target=one, args=e) for e in entries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["queued"] * 3 + ["quota"] * 6, outcomes
+
+
 def test_idempotency_key_returns_the_same_job(db, mirror):
     first = do_submit(db, request(idempotency_key="req-123"))
     again = do_submit(db, request(idempotency_key="req-123"))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from podium import paths
 from podium.paths import REPO_ROOT
 from podium.tracing import leaderboard_record, provenance_check, run_trace
 from podium.tracing.errors import TokenizerMismatchError
@@ -69,6 +70,10 @@ def test_function_preserving_transforms_keep_outputs(ws, arch, how):
     ],
 )
 def test_derived_pairs_are_detected(ws, arch, how, kw):
+    if (arch, how) == ("llama", "retrain-layer") and paths.data_dir() is None:
+        pytest.skip("needs the real benchmark data folder (PODIUM_DATA_DIR or ../shared/data): trained on the "
+                    "built-in 34-word corpus, the tiny Llama's retrained first block shares too few features with "
+                    "the base for the robust test (rho 0.10-0.16)")
     base, _ = ws.pretrained(small(arch))
     derived, _ = ws.derived(small(arch), how, **kw)
     res = trace(ws, base, derived)
@@ -109,28 +114,39 @@ def test_different_widths_and_depths(ws, arch):
     assert trace(ws, base, add_block(other, seed=6)).log10_p > -4
 
 
-def test_tokenizer_mismatch_is_refused(ws, tmp_path):
-    from podium.tracing.tiny import train_tokenizer
+def _other_tokenizer():
+    """A byte-level BPE trained on other text: it splits the tracing text differently."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
 
+    tok = ByteLevelBPETokenizer()
+    tok.train_from_iterator([f"zebra quartz {i} vexing jumbo wolves" for i in range(500)], vocab_size=300,
+                            special_tokens=["<|endoftext|>"], show_progress=False)
+    return PreTrainedTokenizerFast(tokenizer_object=tok._tokenizer, bos_token="<|endoftext|>",
+                                   eos_token="<|endoftext|>")
+
+
+def test_tokenizer_mismatch_is_refused(ws, tmp_path, eval_data_dir):
     base, _ = ws.pretrained(small("gpt2"))
-    other_tok = train_tokenizer(ws.root / "tokenizer-v700", vocab_size=700)
+    other_tok = _other_tokenizer()
     with pytest.raises(TokenizerMismatchError) as err:
         run_trace((base, ws.tokenizer, "base"), (base, other_tok, "other"), n_tokens=256)
     assert "same token ids" in err.value.render()
     res = provenance_check((base, other_tok, "other"), (base, ws.tokenizer, "base"), n_tokens=256)
     assert res.provenance["status"] == "review" and res.error["kind"] == "tokenizer_mismatch"
-    rec = leaderboard_record((base, other_tok, "other"), (base, ws.tokenizer, "base"), n_tokens=256)
+    rec = leaderboard_record((base, other_tok, "other"), (base, ws.tokenizer, "base"), n_tokens=256,
+                             data_dir=eval_data_dir)
     assert rec["log10_p"] is None and rec["error"]["kind"] == "tokenizer_mismatch" and rec["perplexity"] > 1
 
 
-def test_provenance_check_and_record(ws):
+def test_provenance_check_and_record(ws, eval_data_dir):
     spec = small("llama")
     ws.pretrained(spec)
     ws.derived(spec, "finetune", steps=60)
     ws.pretrained(small("llama", 2))
     base = str(ws.path(spec.key()))
     ok = provenance_check(str(ws.path(ws.derived_name(spec, "finetune", steps=60))), base, n_tokens=TOKENS,
-                          perplexity=True)
+                          perplexity=True, data_dir=eval_data_dir)
     assert ok.provenance["status"] == "ok" and ok.provenance["consistent"]
     rec = ok.to_dict()
     for key in ("perplexity", "bits_per_byte", "log10_p", "p_value", "test", "per_layer", "base", "runtime_s",
@@ -143,20 +159,20 @@ def test_provenance_check_and_record(ws):
     assert bad.provenance["status"] == "review" and not bad.provenance["consistent"]
 
 
-def test_cli_trace(ws, tmp_path, capsys):
+def test_cli_trace(ws, tmp_path, capsys, eval_data_dir):
     from podium.cli.main import main
 
     spec = small("gpt2")
     ws.derived(spec, "permute")
     out = tmp_path / "trace.json"
     rc = main(["trace", "--base", str(ws.path(spec.key())), "--model", str(ws.path(ws.derived_name(spec, "permute"))),
-               "--perplexity", "--tokens", "512", "--json", str(out)])
+               "--perplexity", "--tokens", "512", "--json", str(out), "--data-dir", str(eval_data_dir)])
     text = capsys.readouterr().out
     assert rc == 0
     assert "gpt2-fc-proj" in text and "combined (Fisher, 4 df):" in text and "perplexity of model" in text
     rec = json.loads(out.read_text())
     assert rec["log10_p"] < -10 and rec["perplexity_detail"]["tokens_scored"] > 50
-    rc = main(["trace", "--model", str(ws.path(spec.key())), "--perplexity"])
+    rc = main(["trace", "--model", str(ws.path(spec.key())), "--perplexity", "--data-dir", str(eval_data_dir)])
     text = capsys.readouterr().out
     assert rc == 0 and "bits/byte" in text and "protocol:" in text
     rc = main(["trace", "--base", str(tmp_path / "missing"), "--model", str(tmp_path / "missing")])

@@ -18,7 +18,7 @@ from platform_support.models import copy_model
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
 from podium.platform.models import Flag, Job, Result
-from podium.platform.provenance import FLAG_PREFIX, skip_reason, verdict
+from podium.platform.provenance import FLAG_PREFIX, check_command, skip_reason, verdict
 from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
@@ -68,6 +68,10 @@ def test_provenance_check_applies_only_to_full_weights_with_a_declared_base():
     settings = fast_settings(trace_base="org/base")
     cmd = eval_command(traced, settings, Path("/o"))
     assert cmd[cmd.index("--trace-base") + 1] == "org/base"
+    hub = Claim(1, 1, "w", "org/m", "hub", "org/m", "abc123", "bfloat16", False, "openllm-v1", "Original", "org/base")
+    check = check_command(hub, ["podium", "trace"], "org/m", Path("/o.json"))
+    assert check[check.index("--revision") + 1] == "abc123" and check[check.index("--base") + 1] == "org/base"
+    assert "--revision" not in check_command(claim, ["podium", "trace"], "/m", Path("/o.json"))
 
 
 def test_a_check_that_cannot_run_is_recorded_as_unchecked(tmp_path):

@@ -67,7 +67,8 @@ def _run(args) -> int:
     finally:
         bar.close()
     print(summary_table(payload["podium"]))
-    print(f"\nResults: {output / 'results.json'}   Details: {output / 'details'}/")
+    details = f"   Details: {output / 'details'}/" if (output / "details").is_dir() else ""
+    print(f"\nResults: {output / 'results.json'}{details}")
     return 0
 
 

@@ -29,7 +29,7 @@ def _run(args) -> int:
     if not args.base:
         if not args.perplexity:
             raise UsageError("podium trace needs --base (the model to trace against) unless only --perplexity is asked.")
-        detail = model_perplexity(args.model, data_dir=data)
+        detail = model_perplexity(args.model, data_dir=data, revision=args.revision)
         _print_perplexity(args.model, detail)
         print(f"protocol: {detail['protocol']}")
         if args.json:
@@ -40,6 +40,7 @@ def _run(args) -> int:
     res = run_trace(
         args.base, args.model, test=args.test, perplexity=args.perplexity, n_tokens=args.tokens,
         seq_len=args.seq_len, batch_size=args.batch_size, metric=args.metric, data_dir=data, dtype=args.dtype,
+        model_revision=args.revision,
     )
     print(f"base:  {res.base}\nmodel: {res.model}")
     print(f"test:  {res.test}: {res.test_description}")
@@ -70,7 +71,8 @@ def _check(args, data: Path | None) -> int:
     from podium.tracing.api import provenance_check
 
     res = provenance_check(args.model, args.base, test=args.test, n_tokens=args.tokens, seq_len=args.seq_len,
-                           batch_size=args.batch_size, metric=args.metric, data_dir=data, dtype=args.dtype)
+                           batch_size=args.batch_size, metric=args.metric, data_dir=data, dtype=args.dtype,
+                           model_revision=args.revision)
     print(f"provenance of {args.model} (declared base {args.base}): {res.provenance['status']}: "
           f"{res.provenance['reason']}")
     if args.json:
@@ -89,7 +91,8 @@ def register(subparsers) -> None:
         "was derived from the base). Both models must share a tokenizer.",
     )
     p.add_argument("--base", help="base model: local folder or id in the model mirror")
-    p.add_argument("--model", required=True, help="model to trace: local folder or id in the model mirror")
+    p.add_argument("--model", required=True, help="model to trace: local folder, id in the model mirror, or hub id")
+    p.add_argument("--revision", help="branch, tag or commit sha of a hub --model")
     p.add_argument("--perplexity", action="store_true", help="also score the model on perplexity/passage.txt")
     p.add_argument("--test", default="auto", choices=["auto", *TESTS], help="tracing test (auto: the robust test of the architecture)")
     p.add_argument("--tokens", type=int, default=DEFAULT_TOKENS, help=f"tokens fed to both models (default {DEFAULT_TOKENS})")

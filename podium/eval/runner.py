@@ -258,7 +258,8 @@ def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: 
 
     progress = Progress(output / "progress.json", task_count=1)
     progress.update(task_index=0, task="trace")
-    tasks, extra = evaluate_trace_suite(suite, ref.load_path, base=req.trace_base, data=data, dtype=req.dtype)
+    tasks, extra = evaluate_trace_suite(suite, ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
+                                        revision=ref.revision if ref.source == "hub" else None)
     progress.update(task_index=1)
     podium_block = {
         **_block_head(suite, tasks, None, False),

@@ -37,7 +37,9 @@ def skip_reason(claim: Claim, enabled: bool) -> str | None:
 
 
 def check_command(claim: Claim, trace_command: list[str], model: str, out_json: Path) -> list[str]:
-    return [*trace_command, "--base", str(claim.base_model), "--model", model, "--check", "--json", str(out_json)]
+    """The `podium trace --check` line; a hub model is pinned to the evaluated revision."""
+    pin = ["--revision", claim.revision] if claim.source == "hub" else []
+    return [*trace_command, "--base", str(claim.base_model), "--model", model, *pin, "--check", "--json", str(out_json)]
 
 
 def verdict(claim: Claim, outcome: RunOutcome, out_json: Path, log_tail: str | None) -> dict:

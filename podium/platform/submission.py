@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,6 +116,10 @@ def _check_duplicate(session: Session, request: SubmissionRequest, resolved: Res
 def _check_quota(session: Session, org: str, settings: Settings, now: datetime) -> None:
     if session.scalar(select(OfficialProvider.id).where(OfficialProvider.org == org)):
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # Two concurrent submissions must not both take an organisation's last free slot: hold a
+        # per-organisation lock until commit. (SQLite's BEGIN IMMEDIATE already serializes writers.)
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"podium-quota:{org}"})
     since = now - timedelta(days=settings.quota_window_days)
     used = session.scalar(
         select(func.count(Submission.id)).join(Model).where(Model.org == org, Submission.submitted_at >= since)

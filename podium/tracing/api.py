@@ -149,8 +149,10 @@ def run_trace(
     metric: str = "cosine",
     data_dir: Path | None = None,
     dtype: str = "float32",
+    model_revision: str | None = None,
 ) -> TraceResult:
     """Trace `model` against `base`: per-layer statistics and the combined p-value (low = derived).
+    `model_revision` pins a hub model (branch, tag or commit), as `podium eval --revision`.
 
     `base` / `model`: a local folder, an id in the model mirror, a `LoadedModel`, or a
     `(model, tokenizer[, name])` tuple.
@@ -166,7 +168,7 @@ def run_trace(
     t0 = time.perf_counter()
     cpu0 = time.process_time()
     timings: dict[str, float] = {}
-    lb, lm = load(base, dtype), load(model, dtype)
+    lb, lm = load(base, dtype), load(model, dtype, model_revision)
     timings["load_s"] = time.perf_counter() - t0
     a1, a2 = archmod.detect(lb.model), archmod.detect(lm.model)
     chosen = _choose_test(test, a1, a2)
@@ -233,11 +235,11 @@ def run_trace(
     return result
 
 
-def model_perplexity(model, *, data_dir: Path | None = None) -> dict:
+def model_perplexity(model, *, data_dir: Path | None = None, revision: str | None = None) -> dict:
     """Perplexity / bits per byte of one model on the passage (no base needed)."""
     from podium.tracing.perplexity import passage_perplexity
 
-    lm = load(model)
+    lm = load(model, revision=revision)
     return passage_perplexity(lm.model, lm.tokenizer, data_dir).to_dict()
 
 
@@ -291,7 +293,7 @@ def leaderboard_record(model, base, **kw) -> dict:
     except (TokenizerMismatchError, UnsupportedArchitectureError) as err:
         t0 = time.perf_counter()
         data_dir = kw.get("data_dir")
-        lm = load(model, kw.get("dtype", "float32"))
+        lm = load(model, kw.get("dtype", "float32"), kw.get("model_revision"))
         from podium.tracing.perplexity import passage_perplexity
 
         ppl = passage_perplexity(lm.model, lm.tokenizer, data_dir)

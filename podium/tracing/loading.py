@@ -16,16 +16,16 @@ class LoadedModel:
     path: str | None = None
 
 
-def resolve(ref: str | Path) -> tuple[str, dict]:
+def resolve(ref: str | Path, revision: str | None = None) -> tuple[str, dict]:
     """(what from_pretrained loads, its keyword arguments): a local folder, a model in the
-    mirror, or a hub id (the same resolution as `podium eval`; the hub only when reachable)."""
+    mirror, or a hub id at `revision` (the same resolution as `podium eval`; the hub only when reachable)."""
     from podium.eval.model_ref import resolve_model
 
-    found = resolve_model(str(ref))
+    found = resolve_model(str(ref), revision)
     return found.load_path, ({"revision": found.revision} if found.source == "hub" else {})
 
 
-def load(ref, dtype: str = "float32") -> LoadedModel:
+def load(ref, dtype: str = "float32", revision: str | None = None) -> LoadedModel:
     """Load a model for tracing; `dtype` 'bfloat16' halves memory for large models (statistics stay float32)."""
     if isinstance(ref, LoadedModel):
         return ref
@@ -36,7 +36,7 @@ def load(ref, dtype: str = "float32") -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path, hub_kwargs = resolve(ref)
+    path, hub_kwargs = resolve(ref, revision)
     try:
         from transformers.utils import logging as hf_logging
 

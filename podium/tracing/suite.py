@@ -59,13 +59,13 @@ def task_scores(suite: SuiteSpec, record: dict) -> dict[str, dict]:
 
 
 def evaluate_trace_suite(suite: SuiteSpec, model_path: str, *, base: str | None, data: Path | None,
-                         dtype: str) -> tuple[dict, dict]:
+                         dtype: str, revision: str | None = None) -> tuple[dict, dict]:
     """(task entries, extra provenance) for one model; raises PodiumError for a base or model
     that cannot be loaded or a missing passage (the job then fails with that message)."""
     from podium.tracing.api import leaderboard_record
 
     chosen = trace_base(base)
-    record = leaderboard_record(model_path, chosen, data_dir=data, dtype=dtype)
+    record = leaderboard_record(model_path, chosen, data_dir=data, dtype=dtype, model_revision=revision)
     extra = {"trace": {"base": chosen, "versions": record.get("versions"), "runtime_s": record.get("runtime_s"),
                        "timings": record.get("timings"), "peak_rss_mb": record.get("peak_rss_mb"),
                        "corpus": TRACE_CORPUS}}

@@ -51,10 +51,22 @@ class Board:
     suite: str
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (task key, title), in column order
     rows: list[dict] = field(default_factory=list)
+    task_scores: dict[int, dict] = field(default_factory=dict)
+    """Job id -> its result's task entries by task key (what the web board reads, without a second query)."""
 
     def columns(self) -> list[tuple[str, str]]:
         task_cols = [c for _, title in self.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
         return HEAD_COLUMNS + task_cols + TAIL_COLUMNS
+
+
+@dataclass(frozen=True)
+class ResultFields:
+    """The columns of a result the board shows (its provenance JSON is never loaded here)."""
+
+    tasks: dict
+    average: float | None
+    average_complete: bool
+    details_path: str
 
 
 def _query(suite: str):
@@ -70,8 +82,8 @@ def _query(suite: str):
                    .correlate(Model).scalar_subquery())
     official = exists().where(OfficialProvider.org == Model.org)
     return (
-        select(Model, Submission, Job.id, Job.wall_seconds, Result, votes.label("votes"),
-               flag_reason.label("flag_reason"), official.label("official"))
+        select(Model, Submission, Job.id, Job.wall_seconds, Result.tasks, Result.average, Result.average_complete,
+               Result.details_path, votes.label("votes"), flag_reason.label("flag_reason"), official.label("official"))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
         .join(latest, latest.c.submission_id == Submission.id)
         .join(Job, Job.id == latest.c.job_id).join(Result, Result.job_id == Job.id)
@@ -88,7 +100,7 @@ def footprint(wall_seconds: float | None, settings: Settings) -> tuple[float | N
     return gpu_hours, gpu_hours * settings.gpu_power_kw * settings.carbon_g_per_kwh / 1000
 
 
-def _row(model: Model, sub: Submission, job_id: int, wall: float | None, result: Result, votes: int,
+def _row(model: Model, sub: Submission, job_id: int, wall: float | None, result: ResultFields, votes: int,
          flag_reason: str | None, official: bool, settings: Settings) -> dict:
     symbol, label = MODEL_TYPE_LABELS[model.model_type]
     gpu_hours, co2 = footprint(wall, settings)
@@ -117,8 +129,11 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None) 
     """Every entry of `suite` with a finished result, best average first."""
     board = Board(suite=suite or settings.default_suite)
     seen: dict[str, str] = {}
-    for model, sub, job_id, wall, result, votes, flag_reason, official in session.execute(_query(board.suite)):
+    for model, sub, job_id, wall, tasks, average, complete, details, votes, flag_reason, official in session.execute(
+            _query(board.suite)):
+        result = ResultFields(tasks, average, complete, details)
         board.rows.append(_row(model, sub, job_id, wall, result, votes, flag_reason, official, settings))
+        board.task_scores[job_id] = tasks
         for key, task in result.tasks.items():
             seen.setdefault(key, task.get("title") or key)
     board.tasks = list(seen.items())

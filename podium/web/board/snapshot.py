@@ -157,9 +157,7 @@ def fingerprint(session: Session) -> tuple:
 def build(session: Session, settings: Settings, suite: SuiteSpec) -> Snapshot:
     stamp = fingerprint(session)
     board = leaderboard(session, settings, suite.name)
-    task_rows = dict(session.execute(
-        select(Result.job_id, Result.tasks).join(Submission, Result.submission_id == Submission.id)
-        .where(Submission.suite == suite.name)).all())
+    task_rows = board.task_scores
     sources = dict(session.execute(
         select(Submission.id, Model.source).join(Model).where(Submission.suite == suite.name)).all())
     flags = {repo: (fid, url) for fid, repo, url in session.execute(

@@ -165,7 +165,10 @@ class Workshop:
     """Builds and caches tiny models that share one tokenizer and one training stream."""
 
     def __init__(self, root: Path | None = None, *, vocab_size: int = 2048, data: Path | None = None):
-        self.root = Path(root) if root else cache_dir()
+        # Models trained on the data folder's text and on the built-in corpus never share a cache.
+        found = data if data is not None else default_data_dir()
+        source = "data" if found is not None and (found / "gsm8k/train.jsonl").exists() else "builtin"
+        self.root = (Path(root) if root else cache_dir()) / f"corpus-{source}"
         self.data = data
         self.tokenizer = train_tokenizer(self.root / f"tokenizer-v{vocab_size}", vocab_size=vocab_size, data=data)
         self._stream: dict[str, torch.Tensor] = {}

@@ -203,9 +203,22 @@ def test_quota_per_organisation(db, mirror):
     do_submit(db, request(precision="bfloat16"), settings)
     error = rejected(db, request("acme/chat", model_type="chat"), settings)
     assert error.rule == "quota" and "2 submissions in the last 7 days" in error.message
+    operators = do_submit(db, request("acme/chat", model_type="chat", precision="bfloat16"), settings, operator)
+    assert operators.created  # operators' submissions (official re-runs, the demo) are exempt
     with transaction(db.factory) as s:
         moderation.set_official_provider(s, "acme", True, operator)
     assert do_submit(db, request("acme/chat", model_type="chat"), settings).created  # official: exempt
+
+
+def test_the_demo_queues_all_its_models_under_the_default_settings(sqlite_db, demo_models, monkeypatch):
+    """`podium serve --demo` submits every demo model twice (its board and the trace suite)."""
+    from podium.cli.serve_cmd import submit_demo_models
+    from podium.platform.config import Settings
+
+    monkeypatch.setenv("PODIUM_MODELS_ROOT", str(next(iter(demo_models.values())).parents[1]))
+    queued = [m for suite in ("openllm-v1", "trace") for m in submit_demo_models(sqlite_db.factory, Settings(), suite)]
+    assert sorted(queued) == sorted(list(demo_models) * 2)
+    assert submit_demo_models(sqlite_db.factory, Settings(), "trace") == []  # a restart queues nothing twice
 
 
 def test_concurrent_submissions_never_exceed_the_quota(db, mirror):

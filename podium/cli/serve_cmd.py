@@ -38,6 +38,9 @@ def _settings(args):
     return settings.model_copy(update={"eval_extra_args": extra})
 
 
+DEMO_SUBMITTER = "podium-demo-operator"  # an operator without a password: the quota does not apply
+
+
 def submit_demo_models(factory, settings, suite: str) -> list[str]:
     """Queue every demo model on `suite` (already-queued ones are left as they are)."""
     from podium.engine.demo import DEMO_MODELS, DEMO_ORG, build_demo_models
@@ -48,7 +51,7 @@ def submit_demo_models(factory, settings, suite: str) -> list[str]:
 
     build_demo_models()
     with transaction(factory) as session:
-        actor = get_or_create_user(session, DEMO_ORG)
+        actor = get_or_create_user(session, DEMO_SUBMITTER, role="operator")
     queued = []
     for spec in DEMO_MODELS:
         request = SubmissionRequest(model=f"{DEMO_ORG}/{spec.name}", model_type=spec.model_type, precision="float32",
@@ -72,6 +75,7 @@ def _promote(factory, username: str) -> None:
 
 
 def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
+    from podium.errors import PodiumError
     from podium.platform.worker import Worker
 
     factory = app.state.web.factory
@@ -80,7 +84,11 @@ def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
     def run():
         if args.demo:
             for suite in (DEMO_SUITE, "trace"):
-                queued = submit_demo_models(factory, settings, suite)
+                try:
+                    queued = submit_demo_models(factory, settings, suite)
+                except PodiumError as err:  # the worker still serves the queue
+                    print(f"[demo] could not queue the demo models on {suite}: {err.render()}", flush=True)
+                    continue
                 print(f"[demo] queued {len(queued)} demo model(s) on {suite} (limit {settings.eval_limit}): "
                       "watch them on /queue", flush=True)
         worker.run()

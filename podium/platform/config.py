@@ -42,7 +42,8 @@ class Settings(BaseModel):
         default_factory=lambda: ["float32", "float16", "bfloat16"],
         description="Precisions this deployment's evaluator can run; quantized ones need a backend that supports them.",
     )
-    quota_per_org: int = Field(5, description="Submissions per model organisation within quota_window_days.")
+    quota_per_org: int = Field(5, description="Submissions per model organisation within quota_window_days "
+                               "(official providers' models and operators' submissions are exempt).")
     quota_window_days: float = 7.0
     opt_out: list[str] = Field(
         default_factory=list,

@@ -220,7 +220,8 @@ class Worker:
             if not ok:
                 retract(published)
             _remove_run_dir(log_path.parent)
-            self.say(f"job {claim.job_id}: {f'finished, average {parsed.average}' if ok else 'stale result discarded'}")
+            average = f", average {parsed.average:.2f}" if parsed.average is not None else ""
+            self.say(f"job {claim.job_id}: {f'finished{average}' if ok else 'stale result discarded'}")
             return "finished" if ok else None
         if changed:
             error_class, message = "model_changed", changed

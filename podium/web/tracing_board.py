@@ -28,7 +28,8 @@ def traces_dir() -> Path:
 
 def _verdict(row: dict) -> str:
     log10_p = row["log10_p"] if isinstance(row.get("log10_p"), (int, float)) else None
-    return ("no base" if not row.get("base") else "not testable" if log10_p is None
+    return ("no base" if not row.get("base") else "the base itself" if row.get("model") == row["base"]
+            else "not testable" if log10_p is None
             else "derived" if log10_p <= DERIVED_LOG10_P else "independent")
 
 

@@ -46,7 +46,7 @@ import torch
 
 from podium.tracing import arch as archmod
 from podium.tracing import stats
-from podium.tracing.matching import Matching, cosine_rows, match, weight_similarity
+from podium.tracing.matching import Matching, match, weight_similarity
 
 TESTS = {
     "glu-gate-up": "robust (GLU): Spearman between MATCH(gate_proj activations) and MATCH(up_proj activations)",

@@ -212,12 +212,7 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
         **_block_head(suite, {key: scores[key].as_dict() for key in (s.key for s in specs)}, average, complete),
         "missing_tasks": [k for k, s in scores.items() if s.status != "ok"],
         **_provenance(req, ref, facts, started_at, t0),
-        "data": {
-            "mode": "offline" if data is not None else "hub",
-            "dir": str(data) if data is not None else None,
-            "files": usage.files if usage else {},
-            "differences": usage.differences if usage else {},
-        },
+        "data": _data_block(data, usage.files if usage else {}, usage.differences if usage else {}),
         "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
     }
     payload = {**lm_eval_block, "podium": podium_block}
@@ -228,6 +223,12 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
 def _block_head(suite, tasks: dict, average: float | None, complete: bool) -> dict:
     return {"schema": 1, "suite": suite.name, "suite_title": suite.title, "tasks": tasks, "average": average,
             "average_complete": complete}
+
+
+def _data_block(data: Path | None, files: dict, differences: dict) -> dict:
+    """Where the data came from, and the sha256 of every file read."""
+    return {"mode": "offline" if data is not None else "hub", "dir": str(data) if data is not None else None,
+            "files": files, "differences": differences}
 
 
 def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t0: float) -> dict:
@@ -265,8 +266,7 @@ def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: 
         **_block_head(suite, tasks, None, False),
         "missing_tasks": [k for k, t in tasks.items() if t["status"] != "ok"],
         **_provenance(req, ref, facts, started_at, t0),
-        "data": {"mode": "offline" if data is not None else "hub", "dir": str(data) if data is not None else None,
-                 "files": data_files(data), "differences": {}},
+        "data": _data_block(data, data_files(data), {}),
         **extra,
     }
     payload = {"podium": podium_block}

@@ -36,11 +36,15 @@ DTYPE_PRECISIONS = ("float32", "float16", "bfloat16")
 LEASE_SAFETY = 0.8
 
 
+def model_argument(claim: Claim) -> str:
+    """How a child command names the model: a mirrored model by its id, so each worker machine
+    finds it in its own mirror; others by their location (folder or hub id)."""
+    return claim.repo_id if claim.source == "mirror" else claim.location
+
+
 def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
-    """The evaluator's command line for a claimed job (contract of `podium eval`). A mirrored
-    model is named by its id, so each worker machine finds it in its own mirror."""
-    model = claim.repo_id if claim.source == "mirror" else claim.location
-    cmd = [*settings.eval_command, "--model", model, "--suite", claim.suite, "--output", str(out_dir)]
+    """The evaluator's command line for a claimed job (contract of `podium eval`)."""
+    cmd = [*settings.eval_command, "--model", model_argument(claim), "--suite", claim.suite, "--output", str(out_dir)]
     if claim.source == "hub":
         cmd += ["--revision", claim.revision]
     if claim.precision in DTYPE_PRECISIONS:
@@ -155,10 +159,10 @@ class Worker:
         if base_check.skip_reason(claim, self.settings.provenance_check):
             return None
         out_json = log_path.parent / "base_check.json"
-        model = claim.repo_id if claim.source == "mirror" else claim.location
         self.say(f"job {claim.job_id}: checking the declared base {claim.base_model} with model tracing")
         outcome = run_supervised(
-            base_check.check_command(claim, self.settings.trace_command, model, out_json), log_path=log_path, env=env,
+            base_check.check_command(claim, self.settings.trace_command, model_argument(claim), out_json),
+            log_path=log_path, env=env,
             time_limit=self.settings.provenance_time_limit_seconds, grace=self.settings.kill_grace_seconds,
             tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )

@@ -287,16 +287,21 @@ def provenance_check(
 def leaderboard_record(model, base, **kw) -> dict:
     """The tracing board's record for `model`: perplexity always, the match p-value against `base`
     when the two are comparable (same tokenizer and architecture family); otherwise `test`,
-    `log10_p` and `p_value` are None and `error` says why (kind + message)."""
-    try:
-        return run_trace(base, model, perplexity=True, **kw).to_dict()
-    except (TokenizerMismatchError, UnsupportedArchitectureError) as err:
-        t0 = time.perf_counter()
-        data_dir = kw.get("data_dir")
-        lm = load(model, kw.get("dtype", "float32"), kw.get("model_revision"))
-        from podium.tracing.perplexity import passage_perplexity
+    `log10_p` and `p_value` are None and `error` says why (kind + message). The model is
+    loaded once, for both."""
+    from podium.tracing.perplexity import passage_path, passage_perplexity
 
-        ppl = passage_perplexity(lm.model, lm.tokenizer, data_dir)
+    t0 = time.perf_counter()
+    passage_path(kw.get("data_dir"))  # fail before loading anything when the passage is missing
+    lm = load(model, kw.get("dtype", "float32"), kw.pop("model_revision", None))
+    load_s = time.perf_counter() - t0
+    try:
+        record = run_trace(base, lm, perplexity=True, **kw).to_dict()
+        record["timings"]["model_load_s"] = round(load_s, 3)  # loaded here, before run_trace's clock
+        record["runtime_s"] = round(time.perf_counter() - t0, 3)
+        return record
+    except (TokenizerMismatchError, UnsupportedArchitectureError) as err:
+        ppl = passage_perplexity(lm.model, lm.tokenizer, kw.get("data_dir"))
         res = TraceResult(base=str(base), model=lm.name, test=None, test_description=None, log10_p=None,
                           perplexity=ppl.perplexity, bits_per_byte=ppl.bits_per_byte, perplexity_detail=ppl.to_dict(),
                           error={"kind": err.kind, "message": err.render()})

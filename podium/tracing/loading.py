@@ -36,13 +36,10 @@ def load(ref, dtype: str = "float32", revision: str | None = None) -> LoadedMode
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path, hub_kwargs = resolve(ref, revision)
-    try:
-        from transformers.utils import logging as hf_logging
+    from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-    except Exception:  # noqa: BLE001 - cosmetic only
-        pass
+    path, hub_kwargs = resolve(ref, revision)
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False, **hub_kwargs)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), trust_remote_code=False,

@@ -4,7 +4,7 @@ Tiny random GPT-2 (no BOS added by its tokenizer) and Llama (its tokenizer prepe
 models are built once per session. Synthetic requests cover shared contexts, the empty
 context (prefix token), trailing-whitespace moves, left truncation at the model's
 max length, many requests per call (packing and batching), rolling log-likelihoods,
-generation with several stop sequences and `max_gen_toks`, bfloat16, the engine's
+generation with several stop sequences and `max_gen_toks`, bfloat16 and float16, the engine's
 fallback modes, and a prefix cache too small for what it is offered.
 """
 
@@ -218,20 +218,22 @@ def test_fallback_modes_are_exact(toy_models):
         ind.runner.caps = saved
 
 
-def test_bfloat16_within_looser_tolerance(toy_models, arch):
-    hf = load("hf", toy_models[arch], dtype="bfloat16")
-    pm = load("podium", toy_models[arch], dtype="bfloat16")
-    assert next(pm.model.parameters()).dtype == torch.bfloat16
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_precision_within_looser_tolerance(toy_models, arch, dtype):
+    hf = load("hf", toy_models[arch], dtype=dtype)
+    pm = load("podium", toy_models[arch], dtype=dtype)
+    assert next(pm.model.parameters()).dtype == getattr(torch, dtype)
     reqs = _ll_requests()
     a = hf.loglikelihood(reqs, disable_tqdm=True)
     b = pm.loglikelihood(reqs, disable_tqdm=True)
-    # lm-eval rounds every token's log-prob and the sum to bfloat16 (8 significant bits); we sum in float32.
+    # lm-eval rounds every token's log-prob and the sum to the model's dtype (bfloat16: 8 significant bits);
+    # we sum in float32.
     for (x, _), (y, _) in zip(a, b, strict=True):
         assert abs(x - y) <= 0.02 * abs(x) + 0.25, (x, y)
     ref32 = load("hf", toy_models[arch]).loglikelihood(reqs, disable_tqdm=True)
     err_pm = max(abs(x[0] - y[0]) for x, y in zip(ref32, b, strict=True))
     err_hf = max(abs(x[0] - y[0]) for x, y in zip(ref32, a, strict=True))
-    assert err_pm <= err_hf + 0.25  # not worse than lm-eval's own bfloat16 against float32
+    assert err_pm <= err_hf + 0.25  # not worse than lm-eval's own half precision against float32
 
 
 def test_tiny_prefix_cache_evicts_and_stays_exact(toy_models):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from platform_support.fixtures import fast_settings, home, sqlite_db, user  # noqa: F401
-from platform_support.models import copy_model
+from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
 from podium.platform.models import Flag, Job, Result

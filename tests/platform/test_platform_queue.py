@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from platform_support.fixtures import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import default_url, transaction, utcnow
 from podium.platform.errors import Conflict, Forbidden

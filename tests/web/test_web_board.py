@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from test_web_support import synthetic_web  # noqa: F401
+from support.web import synthetic_web  # noqa: F401
 
 
 def all_rows(w, **params) -> list[dict]:

@@ -12,8 +12,8 @@ import pytest
 from safetensors.numpy import save_file
 from sqlalchemy import func, select
 
-from platform_support.fixtures import db, fast_settings, home, sqlite_db, user  # noqa: F401
-from platform_support.models import (
+from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import (
     SHORT_CARD, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template, rewrite_card,
 )
 from podium.eval.model_ref import content_hash

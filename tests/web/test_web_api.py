@@ -9,7 +9,7 @@ from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Job
 from podium.web.synthetic import add_entries
-from test_web_support import PASSWORD, add_user, live_started, sign_in, synthetic_web, web  # noqa: F401
+from support.web import PASSWORD, add_user, live_started, sign_in, synthetic_web, web  # noqa: F401
 
 # Start the live server now: its demo evaluations run while these tests do.
 pytestmark = pytest.mark.usefixtures("live_started")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from platform_support.fixtures import Db, enqueue, spawn_worker, user, write_settings_file
-from platform_support.models import make_fake_eval
+from support.db import Db, enqueue, spawn_worker, user, write_settings_file
+from support.models import make_fake_eval
 from podium.platform.config import Settings
 from podium.platform.models import Job, Result
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import event, func, select
 
-from platform_support.fixtures import db, enqueue, fast_settings, home, user  # noqa: F401
-from platform_support.models import copy_model
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
+from support.models import copy_model
 from podium.cli.main import main as podium
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import transaction

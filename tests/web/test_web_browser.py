@@ -14,7 +14,7 @@ from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
 from podium.web.synthetic import add_entries
-from test_web_support import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
+from support.web import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "test-artifacts" / "web"

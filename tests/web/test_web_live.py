@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_web_support import DEMO_MODELS, LIVE_SUITE, LIVE_TASK, live, live_started  # noqa: F401
+from support.web import DEMO_MODELS, LIVE_SUITE, LIVE_TASK, live, live_started  # noqa: F401
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import threading
 import pandas as pd
 import pytest
 
-from platform_support.faults import Scenario, alive, read_events, wait_for
-from platform_support.fixtures import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
-from platform_support.models import copy_model, make_corrupt, make_fake_eval
+from support.faults import Scenario, alive, read_events, wait_for
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model, make_corrupt, make_fake_eval
 from podium.platform import job_ops
 from podium.platform.classify import classify, last_exception
 from podium.platform.export import write_export

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from test_web_support import PASSWORD, add_user, sign_in, synthetic_web, web  # noqa: F401
+from support.web import PASSWORD, add_user, sign_in, synthetic_web, web  # noqa: F401
 
 PAGES = ("/", "/board/openllm-v1", "/board/ko-h5", "/board/mmlu-variants", "/archive", "/trends",
          "/trends?suite=ko-h5", "/tracing", "/about", "/citation", "/queue", "/compare", "/compare?ids=1,2",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from podium.errors import PodiumError, UsageError
 from podium.eval.suites import DEFAULT_SUITE, SUITES
+from podium.modelref.precision import DTYPES
 
 
 def _limit(text: str) -> float:
@@ -83,7 +84,7 @@ def register(subparsers) -> None:
     p.add_argument("--backend", default="podium",
                    help="scoring backend: podium (default: exact, prefix-sharing) or hf (lm-eval's own, for comparison)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="float32", help="float32, bfloat16 or float16")
+    p.add_argument("--dtype", default="float32", help=", ".join(DTYPES))
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--chat-template", action="store_true", help="apply the tokenizer's chat template (v2 style)")
     p.add_argument("--gen-kwargs", help="override generation settings, e.g. max_gen_toks=64 (off-protocol, recorded)")

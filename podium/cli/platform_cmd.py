@@ -225,7 +225,8 @@ def register(subparsers) -> None:
     p.add_argument("--base-model", help="required for Delta and Adapter weights; for full weights, the model they derive from "
                    "(checked by model tracing after the evaluation)")
     p.add_argument("--type", choices=MODEL_TYPES, help="model type shown on the leaderboard")
-    p.add_argument("--chat-template", action="store_true", help="evaluate with the tokenizer's chat template")
+    p.add_argument("--chat-template", action=argparse.BooleanOptionalAction, default=None,
+                   help="evaluate with the tokenizer's chat template (default: on for --type chat, off otherwise)")
     p.add_argument("--suite")
     p.add_argument("--idempotency-key", help="resubmitting with the same key returns the same job")
     p.add_argument("--json", action="store_true")

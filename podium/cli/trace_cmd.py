@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from podium.errors import UsageError
+from podium.modelref.precision import DTYPES
 
 
 def _print_perplexity(label: str, detail: dict) -> None:
@@ -99,7 +100,7 @@ def register(subparsers) -> None:
     p.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN, help="tokens per sequence, BOS included (capped by the context)")
     p.add_argument("--batch-size", type=int, default=8, help="sequences per forward chunk")
     p.add_argument("--metric", default="cosine", choices=["cosine", "sqdist"], help="similarity used by MATCH")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+    p.add_argument("--dtype", default="float32", choices=DTYPES,
                    help="weights dtype when loading (bfloat16 halves memory; statistics stay float32)")
     p.add_argument("--data-dir", help="data folder (default PODIUM_DATA_DIR or ../shared/data)")
     p.add_argument("--json", help="write the full result as JSON to this file")

@@ -18,7 +18,9 @@ from pathlib import Path
 from podium import paths
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
 from podium.eval import provenance
-from podium.eval.model_ref import ModelRef, check_loadable, resolve_model
+from podium.modelref import DTYPES, ModelRef, resolve
+from podium.modelref.checks import require_loadable
+from podium.settings import set_library_switches
 from podium.eval.normalize import suite_average
 from podium.eval.progress import Progress
 from podium.eval.scoring import TaskScore, score_task
@@ -26,7 +28,6 @@ from podium.eval.suites import DEFAULT_SUITE, TaskSpec, get_suite
 
 PODIUM_TASKS_DIR = Path(__file__).parent / "tasks"
 BACKENDS = ("hf", "podium")
-DTYPES = ("float32", "bfloat16", "float16")
 LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
 
@@ -70,22 +71,14 @@ def _check_request(req: EvalRequest) -> None:
         )
 
 
-def _go_offline(ref: ModelRef, data: Path | None) -> None:
-    """With a local model and local data nothing needs the hub: never wait on it."""
-    if ref.source != "hub" and data is not None:
-        for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-            os.environ.setdefault(var, "1")
-
-
 def build_lm(req: EvalRequest, ref: ModelRef):
     """The lm-eval model object for the chosen backend (built once for all tasks)."""
     from lm_eval.api.registry import get_model
 
     if req.backend == "podium":
         import podium.engine  # noqa: F401  (registers the backend)
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False, **req.extra_model_args}
-    if ref.source == "hub" and ref.revision:
-        args["revision"] = ref.revision
+    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False, **req.extra_model_args,
+            **ref.hub_kwargs}
     try:
         return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
     except (MemoryError, RuntimeError) as err:
@@ -164,11 +157,11 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     _check_request(req)
     suite = get_suite(req.suite)
     specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
-    ref = resolve_model(req.model, req.revision)
-    facts = check_loadable(ref, chat_template=req.chat_template)
+    ref = resolve(req.model, req.revision)
+    facts = require_loadable(ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
-    _go_offline(ref, data)
-    paths.ensure_nltk_data()
+    # With a local model and local data nothing needs the hub: never wait on it.
+    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=ref.is_local and data is not None)
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)

@@ -198,4 +198,5 @@ def get_suite(name: str) -> SuiteSpec:
     try:
         return SUITES[name]
     except KeyError:
-        raise UsageError(f"Unknown suite '{name}'.", hint=f"Choose among: {', '.join(SUITES)}.") from None
+        raise UsageError(f"Unknown suite '{name[:60]}': there is no suite of that name.",
+                         hint=f"Choose among: {', '.join(SUITES)}.") from None

@@ -9,9 +9,11 @@ objects; the caller commits and passes the authenticated `identity.Actor`):
              official_providers / delete_model / vote / unvote
   leaderboard.leaderboard -> Board (rows in the open-llm-leaderboard/contents schema)
   export.write_export     parquet | csv | json
-Submission checks: model_source (where the model is, pinned revision), weights (safetensors
-headers), facts (what the files say), validation (one function per rule).
+Submission checks: model_source (the pinned revision of a `podium.modelref` resolution),
+weights (safetensors headers), facts (what the files say), validation (one function per rule;
+`SubmissionRequest` fills the chat-template default: on for chat models).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
-worker + supervisor + guard (running evaluations), classify (error classes), result_files.
+worker + supervisor + guard (running evaluations; the command line is `podium.eval.command`),
+classify (error classes), result_files. Environment variables come from `podium.settings`.
 """

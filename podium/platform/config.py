@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from podium.errors import UsageError
 from podium.eval.suites import DEFAULT_SUITE
-from podium.paths import podium_home
+from podium.modelref.precision import DTYPES
 from podium.platform.vocab import INFRASTRUCTURE_ERRORS
+from podium.settings import EnvSettings, current
 
 
 
@@ -39,7 +40,7 @@ class Settings(BaseModel):
         description="Largest parameter count (billions) accepted per precision.",
     )
     accepted_precisions: list[str] = Field(
-        default_factory=lambda: ["float32", "float16", "bfloat16"],
+        default_factory=lambda: list(DTYPES),
         description="Precisions this deployment's evaluator can run; quantized ones need a backend that supports them.",
     )
     quota_per_org: int = Field(5, description="Submissions per model organisation within quota_window_days "
@@ -76,7 +77,8 @@ class Settings(BaseModel):
 
     # Model tracing (podium.tracing).
     trace_base: str | None = Field(
-        None, description="Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2).")
+        None, description="Base model of the `trace` suite's match test; unset: PODIUM_TRACE_BASE, else GPT-2 "
+        "(`podium.settings.trace_base`).")
     provenance_check: bool = Field(
         True, description="After an evaluation of full weights that declare a base model, test the claim with "
         "model tracing; a mismatch (or a base that cannot be compared) flags the model for an operator to review.")
@@ -107,17 +109,10 @@ class Settings(BaseModel):
         return self.max_attempts.get(error_class, self.max_attempts.get("default", 2))
 
 
-def config_path() -> Path | None:
-    env = os.environ.get("PODIUM_PLATFORM_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    default = podium_home() / "platform.yaml"
-    return default if default.exists() else None
-
-
-def load_settings(path: str | os.PathLike | None = None, **overrides) -> Settings:
-    """Defaults, then the operator's file, then explicit overrides (CLI flags, tests)."""
-    path = Path(path) if path else config_path()
+def load_settings(path: str | os.PathLike | None = None, *, env: EnvSettings | None = None, **overrides) -> Settings:
+    """Defaults, then the operator's file (`path`, else the one the environment names), then
+    explicit overrides (CLI flags, tests)."""
+    path = Path(path) if path else (env or current()).platform_config_file()
     values: dict = {}
     if path is not None:
         if not path.exists():

@@ -9,7 +9,6 @@ taking the write lock up front makes concurrent workers wait instead of fail.
 from __future__ import annotations
 
 import contextlib
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -18,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from podium.paths import podium_home
+from podium.settings import current
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -29,7 +28,7 @@ def utcnow() -> datetime:
 
 
 def default_url() -> str:
-    return os.environ.get("PODIUM_DB_URL") or f"sqlite:///{podium_home() / 'podium.db'}"
+    return current().database_url
 
 
 def _configure_sqlite(engine: Engine) -> None:

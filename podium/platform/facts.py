@@ -1,8 +1,8 @@
 """The facts a submission is judged on, read from a resolved model folder without running it.
 
-Config and tokenizer are loaded with transformers and trust_remote_code=False, exactly as the
-evaluator will load them, so a model that only works with its own Python code is caught here
-rather than on a worker. Nothing in this module decides; `validation` does.
+Config and tokenizer are loaded by `podium.modelref.checks`, the evaluator's own check, so a
+model that only works with its own Python code is caught here rather than on a worker.
+Nothing in this module decides; `validation` does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from podium.modelref.checks import load_report
 from podium.platform.model_source import ResolvedModel
 from podium.platform.weights import CorruptWeights, count_parameters, weight_format
 
@@ -86,37 +87,6 @@ def _license(meta: dict, files: list[str]) -> str | None:
     return "other" if any(f.split("/")[-1].upper().startswith("LICENSE") for f in files) else None
 
 
-def _load_config(folder: Path, facts: ModelFacts) -> None:
-    from transformers import AutoConfig
-
-    if not (folder / "config.json").exists():
-        facts.config_error = "there is no config.json"
-        return
-    try:
-        AutoConfig.from_pretrained(folder, trust_remote_code=False)
-    except Exception as err:  # transformers raises ValueError, OSError, KeyError, ...
-        if "trust_remote_code" in str(err):
-            facts.needs_remote_code = True
-        facts.config_error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-
-
-def _load_tokenizer(folder: Path, facts: ModelFacts) -> None:
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
-    except Exception as err:
-        if "trust_remote_code" in str(err):
-            facts.needs_remote_code = True
-        facts.tokenizer_error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-        return
-    # Without its files transformers builds an empty tokenizer instead of failing.
-    if len(tokenizer) < 2 or not tokenizer("Hello world")["input_ids"]:
-        facts.tokenizer_error = "it has an empty vocabulary (tokenizer.json or the vocabulary files are missing)"
-        return
-    facts.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
-
-
 def read_facts(model: ResolvedModel) -> ModelFacts:
     folder = model.meta_dir
     facts = ModelFacts(config=_read_json(folder / "config.json"))
@@ -134,6 +104,7 @@ def read_facts(model: ResolvedModel) -> ModelFacts:
         except CorruptWeights as err:
             facts.weights_error = str(err)
     if not facts.needs_remote_code:
-        _load_config(folder, facts)
-        _load_tokenizer(folder, facts)
+        report = load_report(folder)
+        facts.config_error, facts.tokenizer_error = report.config_error, report.tokenizer_error
+        facts.needs_remote_code, facts.has_chat_template = report.needs_remote_code, report.has_chat_template
     return facts

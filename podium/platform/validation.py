@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from podium.eval.suites import SUITES
+from podium.errors import UsageError
+from podium.eval.suites import get_suite
 from podium.platform.config import Settings
 from podium.platform.errors import SubmissionRejected
 from podium.platform.facts import ModelFacts
@@ -32,9 +33,16 @@ class SubmissionRequest(BaseModel):
     weight_type: Literal[WEIGHT_TYPES] = "Original"  # type: ignore[valid-type]
     base_model: str | None = None
     model_type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
-    use_chat_template: bool = False
+    use_chat_template: bool | None = None
+    """None: on for chat models, off otherwise (decided here, for the CLI, the web and the API alike)."""
     suite: str | None = None
     idempotency_key: str | None = None
+
+    @model_validator(mode="after")
+    def _chat_default(self):
+        if self.use_chat_template is None:
+            self.use_chat_template = self.model_type == "chat"
+        return self
 
 
 def check_opt_out(repo_id: str, settings: Settings) -> None:
@@ -47,8 +55,11 @@ def check_opt_out(repo_id: str, settings: Settings) -> None:
 
 
 def check_suite(suite: str) -> None:
-    if suite not in SUITES:
-        raise SubmissionRejected("suite", f"There is no suite {suite!r}; choose among {', '.join(SUITES)}.")
+    """The suite rule is `get_suite`'s; here it is a rejection like the others."""
+    try:
+        get_suite(suite)
+    except UsageError as err:
+        raise SubmissionRejected("suite", err.message, hint=err.hint) from None
 
 
 def check_base_model(request: SubmissionRequest) -> None:

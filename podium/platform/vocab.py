@@ -1,10 +1,12 @@
 """The platform's fixed vocabularies, import-free so the CLI can build its parser quickly."""
 
-PRECISIONS = ("float32", "float16", "bfloat16", "8bit", "4bit", "gptq")
+from podium.modelref.precision import PRECISIONS
+from podium.modelref.resolve import SOURCES as MODEL_SOURCES
+
+__all__ = ["PRECISIONS", "MODEL_SOURCES"]  # defined with the model rules, named here with the others
 ROLES = ("user", "operator")
 WEIGHT_TYPES = ("Original", "Delta", "Adapter")
 MODEL_TYPES = ("pretrained", "continuously pretrained", "fine-tuned", "chat", "merge", "multimodal")
-MODEL_SOURCES = ("mirror", "hub", "path")
 JOB_STATES = ("pending", "running", "finished", "failed", "cancelled")
 JOB_KINDS = ("eval", "rerun")
 EXPORT_FORMATS = ("parquet", "csv", "json")

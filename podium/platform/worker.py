@@ -20,6 +20,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from podium.eval.command import EvalCommand
 from podium.paths import podium_home
 from podium.platform import provenance as base_check
 from podium.platform import queue
@@ -29,8 +30,8 @@ from podium.platform.db import transaction
 from podium.platform.queue import Claim
 from podium.platform.result_files import ParsedResult, parse_results, publish, read_json, retract
 from podium.platform.supervisor import RunOutcome, run_supervised, tail
+from podium.settings import child_environment, trace_base
 
-DTYPE_PRECISIONS = ("float32", "float16", "bfloat16")
 # A run stops itself when its lease has gone unrenewed for this share of the lease time, so it
 # has ended before the reaper can hand the job to another worker (no two runs at once).
 LEASE_SAFETY = 0.8
@@ -44,18 +45,10 @@ def model_argument(claim: Claim) -> str:
 
 def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
     """The evaluator's command line for a claimed job (contract of `podium eval`)."""
-    cmd = [*settings.eval_command, "--model", model_argument(claim), "--suite", claim.suite, "--output", str(out_dir)]
-    if claim.source == "hub":
-        cmd += ["--revision", claim.revision]
-    if claim.precision in DTYPE_PRECISIONS:
-        cmd += ["--dtype", claim.precision]
-    if claim.use_chat_template:
-        cmd.append("--chat-template")
-    if settings.eval_limit:
-        cmd += ["--limit", str(settings.eval_limit)]
-    if claim.suite == "trace" and settings.trace_base:
-        cmd += ["--trace-base", settings.trace_base]
-    return cmd + settings.eval_extra_args
+    command = EvalCommand(model_argument(claim), claim.source, claim.suite, claim.revision, claim.precision,
+                          claim.use_chat_template, settings.eval_limit,
+                          trace_base=trace_base(configured=settings.trace_base) if claim.suite == "trace" else None)
+    return [*settings.eval_command, *command.args(str(out_dir)), *settings.eval_extra_args]
 
 
 def describe_progress(p: dict) -> str:
@@ -141,8 +134,8 @@ class Worker:
         out_dir, log_path = run_dir / "out", run_dir / "eval.log"
         shutil.rmtree(run_dir, ignore_errors=True)
         out_dir.mkdir(parents=True)
-        env = {**os.environ, "PODIUM_JOB_ID": str(claim.job_id), "PODIUM_JOB_ATTEMPT": str(claim.attempt),
-               "PODIUM_WORKER_ID": self.worker_id}
+        env = child_environment(PODIUM_JOB_ID=str(claim.job_id), PODIUM_JOB_ATTEMPT=str(claim.attempt),
+                                PODIUM_WORKER_ID=self.worker_id)
         ticker = self._ticker(claim, claimed_at, out_dir, run_dir)
         outcome = run_supervised(
             eval_command(claim, self.settings, out_dir), log_path=log_path, env=env,

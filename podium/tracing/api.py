@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from podium.errors import UsageError
+from podium.modelref.precision import DTYPES
 from podium.tracing import arch as archmod
 from podium.tracing import stats
 from podium.tracing.capture import cross_statistics, layer_pairs
@@ -157,8 +158,8 @@ def run_trace(
     `base` / `model`: a local folder, an id in the model mirror, a `LoadedModel`, or a
     `(model, tokenizer[, name])` tuple.
     """
-    if dtype not in ("float32", "bfloat16", "float16"):
-        raise UsageError(f"Unknown dtype {dtype!r}.", hint="Use float32 (default) or bfloat16.")
+    if dtype not in DTYPES:
+        raise UsageError(f"Unknown dtype {dtype!r}.", hint=f"Use one of {', '.join(DTYPES)} (default float32).")
     if metric not in ("cosine", "sqdist"):
         raise UsageError(f"Unknown metric {metric!r}.", hint="Use 'cosine' or 'sqdist'.")
     if perplexity or base_perplexity:

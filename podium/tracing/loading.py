@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.errors import ModelLoadError
+from podium.modelref.resolve import resolve as resolve_ref
 
 
 @dataclass
@@ -18,11 +19,9 @@ class LoadedModel:
 
 def resolve(ref: str | Path, revision: str | None = None) -> tuple[str, dict]:
     """(what from_pretrained loads, its keyword arguments): a local folder, a model in the
-    mirror, or a hub id at `revision` (the same resolution as `podium eval`; the hub only when reachable)."""
-    from podium.eval.model_ref import resolve_model
-
-    found = resolve_model(str(ref), revision)
-    return found.load_path, ({"revision": found.revision} if found.source == "hub" else {})
+    mirror, or a hub id at `revision` (`podium.modelref`, as `podium eval`; the hub only when reachable)."""
+    found = resolve_ref(str(ref), revision)
+    return found.load_path, found.hub_kwargs
 
 
 def load(ref, dtype: str = "float32", revision: str | None = None) -> LoadedModel:

@@ -9,20 +9,15 @@ still gets its perplexity; its match column says why it has no p-value.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from podium.eval.data.registry import sha256_file
 from podium.eval.suites import SuiteSpec
+from podium.settings import trace_base
 from podium.tracing.inputs import TRACE_CORPUS
 
-DEFAULT_TRACE_BASE = "openai-community/gpt2"
 CORPUS_FILES = ("gsm8k/test.jsonl", "arc_challenge/test.jsonl")
 PASSAGE_FILE = "perplexity/passage.txt"
-
-
-def trace_base(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("PODIUM_TRACE_BASE") or DEFAULT_TRACE_BASE
 
 
 def data_files(data: Path | None) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,14 +21,13 @@ import torch
 from torch import nn
 
 from podium.paths import data_dir as default_data_dir
-from podium.paths import podium_home
+from podium.settings import current
 
 BOS = "<|endoftext|>"
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("PODIUM_TRACE_CACHE")
-    return Path(env).expanduser().resolve() if env else podium_home() / "tracing-cache"
+    return current().tracing_cache
 
 
 # ---------------------------------------------------------------- text and tokenizer

@@ -39,7 +39,7 @@ def _templates() -> Jinja2Templates:
 
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
-    engine = make_engine(config.db_url)
+    engine = make_engine(config.database_url)
     ensure_schema(engine)
     factory = session_factory(engine)
     reads = session_factory(read_engine(engine))

@@ -7,6 +7,7 @@ import shlex
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
 from podium.platform.leaderboard import MODEL_TYPE_LABELS
@@ -29,22 +30,11 @@ def suite_of(name: str) -> SuiteSpec | None:
 def reproduce_command(sub: Submission, result: Result | None) -> str:
     """The `podium eval` line that recomputes these scores on the same model, data and settings."""
     model = sub.model
-    run = (result.provenance or {}).get("run") or {} if result else {}
-    cmd = ["podium", "eval", "--model", model.repo_id, "--suite", sub.suite]
-    if model.source == "hub":
-        cmd += ["--revision", model.revision]
-    if model.precision in ("float32", "float16", "bfloat16"):
-        cmd += ["--dtype", model.precision]
-    if sub.use_chat_template:
-        cmd.append("--chat-template")
-    if run.get("limit"):
-        cmd += ["--limit", str(run["limit"])]
-    if run.get("backend"):
-        cmd += ["--backend", run["backend"]]
-    traced = (result.provenance or {}).get("trace") if result else None
-    if traced and traced.get("base"):
-        cmd += ["--trace-base", traced["base"]]
-    return shlex.join(cmd + ["--output", "runs/reproduce"])
+    provenance = (result.provenance or {}) if result else {}
+    run, traced = provenance.get("run") or {}, provenance.get("trace") or {}
+    command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
+                          sub.use_chat_template, run.get("limit"), run.get("backend"), traced.get("base"))
+    return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 
 def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:

@@ -1,10 +1,8 @@
 """Allowlists for what users type: model ids, revisions, usernames, ids in lists.
 
 Checked before anything touches the disk or the database, so a malformed value gets a
-message about the value instead of a failure deeper down. The model id rules are
-huggingface_hub's repo-id rules (ASCII letters, digits, `.`, `_`, `-`; no `..` or `--`; no
-leading `-` or `.`; a name of at most 96 characters), with the org required; a revision is
-a branch, tag or commit sha of at most 128 characters.
+message about the value (and the form field) instead of a failure deeper down. Model ids and
+revisions follow the one grammar of `podium.modelref.grammar`.
 """
 
 from __future__ import annotations
@@ -13,10 +11,9 @@ import re
 from pathlib import Path
 
 from podium.errors import UsageError
+from podium.modelref.grammar import REPO_ID_HINT, REVISION_HINT, is_repo_id, is_revision
 from podium.paths import models_root
 
-MODEL_ID = re.compile(r"^(?![-.])(?!.*\.\.)(?!.*--)[A-Za-z0-9._-]{1,96}/(?![-.])[A-Za-z0-9._-]{1,96}$", re.ASCII)
-REVISION = re.compile(r"^(?![-/.])(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]{1,128}$", re.ASCII)
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$", re.ASCII)
 MAX_PATH_CHARS = 1024
 MAX_LIST_ITEMS = 20
@@ -34,10 +31,8 @@ class InputError(UsageError):
 
 def model_id(value: str, field: str = "model") -> str:
     value = value.strip()
-    if not MODEL_ID.match(value) or value.endswith(".git"):
-        raise InputError(field, f"{value[:120]!r} is not a model id of the form org/name.",
-                         hint="Use ASCII letters, digits, '.', '_' and '-' (no '..' or '--', at most 96 "
-                              "characters each side), e.g. EleutherAI/pythia-160m.")
+    if not is_repo_id(value):
+        raise InputError(field, f"{value[:120]!r} is not a model id of the form org/name.", hint=REPO_ID_HINT)
     return value
 
 
@@ -45,10 +40,8 @@ def revision(value: str | None, field: str = "revision") -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not REVISION.match(value):
-        raise InputError(field, f"{value[:140]!r} is not a valid revision.",
-                         hint="Give a branch, a tag or a commit sha: ASCII letters, digits, '.', '_', '-', '/'; "
-                              "no '..', no leading '-', at most 128 characters.")
+    if not is_revision(value):
+        raise InputError(field, f"{value[:140]!r} is not a valid revision.", hint=REVISION_HINT)
     return value
 
 

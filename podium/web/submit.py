@@ -1,9 +1,9 @@
 """From a submit form or API body to the platform's submission service.
 
 The web layer checks what the user typed (id and revision allowlists, operator-only paths
-confined to the models root, a known suite) and fills the defaults the form promises: the
-chat template is used by default for chat models. Everything about the model itself is
-judged by `podium.platform.submission`, whose rejections name the rule (and so the field).
+confined to the models root). Everything else, the suite and the chat-template default
+included, is decided by `podium.platform.submission`, whose rejections name the rule (and
+so the field).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from podium.eval.suites import DEFAULT_SUITE, SUITES
+from podium.eval.suites import DEFAULT_SUITE
 from podium.platform.config import Settings
 from podium.platform.identity import Actor
 from podium.platform.submission import SubmissionReceipt, SubmissionRequest, submit
@@ -39,16 +39,13 @@ class SubmitBody(BaseModel):
 
 
 def platform_request(body: SubmitBody, actor: Actor) -> SubmissionRequest:
-    if body.suite not in SUITES:
-        raise inputs.InputError("suite", f"There is no suite {body.suite[:60]!r}; choose among: {', '.join(SUITES)}.")
     base = None
     if (body.base_model or "").strip():
         base = inputs.model_id(body.base_model, "base_model")
-    chat = body.model_type == "chat" if body.use_chat_template is None else body.use_chat_template
     return SubmissionRequest(
         model=inputs.model_or_path(body.model, is_operator=actor.is_operator),
         revision=inputs.revision(body.revision), precision=body.precision, weight_type=body.weight_type,
-        base_model=base, model_type=body.model_type, use_chat_template=chat, suite=body.suite,
+        base_model=base, model_type=body.model_type, use_chat_template=body.use_chat_template, suite=body.suite,
         idempotency_key=body.idempotency_key or None,
     )
 

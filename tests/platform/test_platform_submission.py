@@ -16,7 +16,7 @@ from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
 from support.models import (
     SHORT_CARD, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template, rewrite_card,
 )
-from podium.eval.model_ref import content_hash
+from podium.modelref import content_hash
 from podium.platform import moderation
 from podium.platform.db import transaction, utcnow
 from podium.platform.errors import DuplicateSubmission, SubmissionRejected
@@ -189,7 +189,7 @@ def test_duplicates_point_to_the_existing_entry(db, mirror):
     assert (info.value.submission_id, info.value.job_id) == (first.submission_id, first.job_id)
     assert f"submission #{first.submission_id}" in info.value.message and "is pending" in info.value.message
     assert do_submit(db, request(precision="bfloat16")).created  # another precision is another entry
-    chat = do_submit(db, request("acme/chat", model_type="chat"))
+    chat = do_submit(db, request("acme/chat", model_type="chat", use_chat_template=False))  # off, asked for
     assert do_submit(db, request("acme/chat", model_type="chat", use_chat_template=True)).model_id == chat.model_id
 
 

@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from podium.eval.model_ref import content_hash
+from podium.modelref import content_hash
 from podium.platform.config import Settings
 from podium.platform.db import make_engine, session_factory, transaction
 from podium.platform.identity import Actor, get_or_create_user

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from podium.errors import PodiumError
-from podium.eval.model_ref import content_hash, resolve_model
+from podium.modelref import content_hash, resolve
 
 TASKS = {"arc": ("ARC", 0.25), "gsm8k": ("GSM8K", 0.0)}
 
@@ -64,7 +64,7 @@ def results(args, seconds: float) -> dict:
                       "stderr": 0.01, "n_samples": args.limit or 10, "lower_bound": floor, "status": "ok",
                       "error": None, "private": False}
     average = sum(t["normalized"] for t in tasks.values()) / len(tasks)
-    model = Path(resolve_model(args.model).load_path)
+    model = Path(resolve(args.model).load_path)
     return {"results": {}, "podium": {
         "suite": args.suite, "tasks": tasks, "average": average, "average_complete": True, "missing_tasks": [],
         "model": {"id": args.model, "revision": args.revision,
@@ -83,7 +83,7 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.output)
     try:  # a mirrored id resolves to its folder, exactly as in the real evaluator
-        model = Path(resolve_model(args.model).load_path)
+        model = Path(resolve(args.model).load_path)
     except PodiumError as err:
         write_json(out / "error.json", {"kind": err.kind, "message": err.render()})
         return 2

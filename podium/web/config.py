@@ -31,8 +31,8 @@ class AbuseSettings(BaseModel):
     requeues_per_hour_per_user: int = Field(10, ge=1, description="Requeues of their own failed jobs per submitter.")
     throttle_table_size: int = Field(10_000, ge=1, description="Clients and accounts tracked at once (least recently "
                                      "seen forgotten first): the throttle's memory stays bounded whatever the traffic.")
-    password_hash_concurrency: int = Field(2, ge=1, description="Password hashes computed at once; each scrypt takes "
-                                           "16 MiB, so this bounds their memory.")
+    password_hash_concurrency: int = Field(2, ge=1, description="Threads that compute password hashes (so at most "
+                                           "this many at once); each scrypt takes 16 MiB, so this bounds their memory.")
     vote_min_account_days: float = Field(7.0, ge=0, description="An account votes once it is this many days old ...")
     vote_needs_finished_submission: bool = Field(True, description="... and one of its own submissions has finished "
                                                  "its evaluation (a verified action), unless it is an operator.")

@@ -9,15 +9,18 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from podium.cli.main import build_parser
 from podium.cli.serve_cmd import web_config
 from podium.platform.db import transaction, utcnow
+from podium.platform.errors import Forbidden
+from podium.platform.identity import get_or_create_user
 from podium.platform.models import Job, User, WebSession
-from podium.web.auth import passwords
+from podium.web.auth import passwords, session_store
 from podium.web.auth.throttle import Throttle
 from podium.web.config import AbuseSettings
+from support.db import db  # noqa: F401
 from support.web import PASSWORD, add_user, csrf_of, make_web, seasoned_user, sign_in  # noqa: F401
 
 DEMO = "podium-demo/gpt2-tiny"
@@ -288,3 +291,32 @@ def test_a_submitter_requeues_a_failed_job_against_the_quota(tmp_path, demo_mode
     assert over.status_code == 422 and over.json()["error"]["rule"] == "quota"
     doc = w.client.get("/openapi.json").json()["paths"]["/api/jobs/{job_id}/requeue"]["post"]
     assert "submitter" in doc["summary"] and "quota" in doc["description"]
+
+
+# ---- the session store on both databases -------------------------------------------------------
+
+def test_the_session_store_on_both_databases(db):
+    with transaction(db.factory) as session:
+        ann = get_or_create_user(session, "ann")
+        root = get_or_create_user(session, "root", role="operator")
+    with transaction(db.factory) as session:
+        cookies = [session_store.start(session, ann.id) for _ in range(session_store.MAX_SESSIONS_PER_USER + 3)]
+    with db.factory() as session:
+        assert session_store.user_of(session, cookies[0]) is None  # the oldest beyond the cap are gone
+        assert session_store.user_of(session, cookies[-1]).username == "ann"
+        assert session_store.user_of(session, "a.\xe9") is None and session_store.user_of(session, None) is None
+        assert len(session_store.list_live(session, "ann", root)) == session_store.MAX_SESSIONS_PER_USER
+    with transaction(db.factory) as session:
+        assert session_store.end(session, cookies[-1]) and not session_store.end(session, cookies[-1])
+        session.execute(update(WebSession).where(WebSession.user_id == ann.id)
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    with db.factory() as session:
+        assert session_store.user_of(session, cookies[-2]) is None  # expired
+    with transaction(db.factory) as session:
+        fresh = session_store.start(session, ann.id)  # also sweeps the expired rows
+        assert session.scalar(select(func.count(WebSession.id))) == 1
+        with pytest.raises(Forbidden):
+            session_store.revoke_all(session, "root", ann)
+        assert session_store.revoke_all(session, "ann", root) == 1
+    with db.factory() as session:
+        assert session_store.user_of(session, fresh) is None

@@ -46,7 +46,7 @@ THROTTLED = {429: {"description": "too many attempts from this address or for th
 def signup(request: Request, response: Response, body: SignUp) -> dict:
     web = state(request)
     web.guard.sign_up(client_address(request))
-    actor = sign_up(web.factory, web.read_factory, web.guard.hashing, body.username, body.password, body.email)
+    actor = sign_up(web.factory, web.read_factory, web.guard.hasher, body.username, body.password, body.email)
     start_session(request, response, actor.id)
     return _me(actor)
 
@@ -55,7 +55,7 @@ def signup(request: Request, response: Response, body: SignUp) -> dict:
 def login(request: Request, response: Response, body: Credentials) -> dict:
     web = state(request)
     web.guard.sign_in(client_address(request), body.username)
-    actor = sign_in(web.read_factory, web.guard.hashing, body.username, body.password)
+    actor = sign_in(web.read_factory, web.guard.hasher, body.username, body.password)
     if actor is None:
         raise NotAuthenticated("The username or password is wrong.")
     start_session(request, response, actor.id)

@@ -3,13 +3,10 @@
 A password hash (16 MiB of scrypt, tens of milliseconds) is never computed inside a database
 transaction: on SQLite a write transaction holds the one write lock every other request and
 worker waits for. Reads happen in a lock-free read session that is closed first, the hash
-runs under the caller's concurrency limit (`hashing`), and the new user is written in a short
-transaction of its own.
+runs on the `Hasher`'s few threads, and the new user is written in a short transaction of its own.
 """
 
 from __future__ import annotations
-
-from typing import ContextManager
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +16,7 @@ from podium.platform.errors import Conflict, NotFound
 from podium.platform.identity import Actor
 from podium.platform.models import User
 from podium.web import inputs
-from podium.web.auth.passwords import hash_password, password_problem, verify_password
+from podium.web.auth.passwords import Hasher, hash_password, password_problem
 
 # Verified against when the username does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = hash_password("not a password of anyone")
@@ -30,7 +27,7 @@ def _check_free(session: Session, name: str) -> None:
         raise Conflict(f"The username {name} is taken; choose another.")
 
 
-def sign_up(factory: sessionmaker[Session], reads: sessionmaker[Session], hashing: ContextManager,
+def sign_up(factory: sessionmaker[Session], reads: sessionmaker[Session], hasher: Hasher,
             username: str, password: str, email: str | None = None) -> Actor:
     name = inputs.username(username)
     problem = password_problem(password)
@@ -38,8 +35,7 @@ def sign_up(factory: sessionmaker[Session], reads: sessionmaker[Session], hashin
         raise inputs.InputError("password", problem)
     with reads() as session:  # a taken name is refused before paying for a hash
         _check_free(session, name)
-    with hashing:
-        password_hash = hash_password(password)
+    password_hash = hasher.hash(password)
     with transaction(factory) as session:
         _check_free(session, name)  # again: someone may have taken it meanwhile
         user = User(username=name, email=(email or "").strip()[:320] or None, password_hash=password_hash)
@@ -48,13 +44,12 @@ def sign_up(factory: sessionmaker[Session], reads: sessionmaker[Session], hashin
         return Actor.of(user)
 
 
-def sign_in(reads: sessionmaker[Session], hashing: ContextManager, username: str, password: str) -> Actor | None:
+def sign_in(reads: sessionmaker[Session], hasher: Hasher, username: str, password: str) -> Actor | None:
     """The user whose password this is, or None (same answer, same cost, for an unknown name)."""
     with reads() as session:
         user = session.scalar(select(User).where(User.username == username.strip()[:100]))
         actor, stored = (Actor.of(user), user.password_hash) if user else (None, None)
-    with hashing:
-        correct = verify_password(password, stored or _DUMMY_HASH)
+    correct = hasher.verify(password, stored or _DUMMY_HASH)
     return actor if correct and stored else None
 
 

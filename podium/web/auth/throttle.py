@@ -16,6 +16,7 @@ from typing import Hashable, Iterable
 
 from podium.errors import PodiumError
 from podium.platform.identity import Actor
+from podium.web.auth.passwords import Hasher
 from podium.web.config import AbuseSettings
 
 Limit = tuple[Hashable, int, float]  # (bucket key, amount, per seconds)
@@ -67,7 +68,7 @@ class Guard:
     def __init__(self, settings: AbuseSettings):
         self.settings = settings
         self.throttle = Throttle(settings.throttle_table_size)
-        self.hashing = threading.BoundedSemaphore(settings.password_hash_concurrency)
+        self.hasher = Hasher(settings.password_hash_concurrency)
 
     def _check(self, limits: list[Limit], what: str) -> None:
         wait = self.throttle.take(limits)

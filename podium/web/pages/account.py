@@ -30,7 +30,7 @@ def login(request: Request, username: str = Form("", max_length=100), password: 
     check_csrf(request, csrf_token)  # no session yet, but the form must still come from our own page
     web = state(request)
     web.guard.sign_in(client_address(request), username)
-    actor = sign_in(web.read_factory, web.guard.hashing, username, password)
+    actor = sign_in(web.read_factory, web.guard.hasher, username, password)
     if actor is None:
         return page(request, "login.html", ANON, 401, next=safe_next(next), values={"username": username},
                     errors={"password": "The username or password is wrong."})
@@ -51,7 +51,7 @@ def signup(request: Request, username: str = Form("", max_length=100), password:
     web = state(request)
     web.guard.sign_up(client_address(request))
     try:
-        actor = sign_up(web.factory, web.read_factory, web.guard.hashing, username, password, email)
+        actor = sign_up(web.factory, web.read_factory, web.guard.hasher, username, password, email)
     except PodiumError as err:
         return page(request, "signup.html", ANON, 409 if err.kind == "conflict" else 422,
                     values={"username": username, "email": email}, errors={field_of(err) or "username": public_message(err)})

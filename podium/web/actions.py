@@ -42,7 +42,8 @@ def unvote(session: Session, entry_id: int, actor: Actor) -> bool:
 
 
 def requeue(session: Session, job_id: int, actor: Actor, guard: Guard, settings: Settings) -> int:
-    """A submitter's retry of their own failed or cancelled job (rate-limited, against the quota), or an operator's rerun."""
+    """A submitter's retry of their own failed or cancelled job (rate-limited, against the quota),
+    or an operator's rerun of any ended job."""
     guard.action("requeues", actor)
     new_id = job_ops.requeue_job(session, job_id, actor, settings)
     session.commit()

@@ -38,7 +38,10 @@ def cancel(job_id: ObjectId, actor: Actor = Depends(require_user), session: Sess
              description="A submitter may requeue their own failed or cancelled job; each such requeue counts "
                          "against the model organisation's submission quota (422, rule `quota`, when it is used up) "
                          "and against the submitter's hourly requeue limit (429 with Retry-After). Operators may "
-                         "rerun any finished, failed or cancelled job, without quota or limit.")
+                         "rerun any finished, failed or cancelled job, without quota or limit.",
+             responses={403: {"description": "not your job, or not failed or cancelled"},
+                        422: {"description": "the organisation's quota is used up (`rule`: quota)"},
+                        429: {"description": "too many requeues from your account; see Retry-After"}})
 def requeue(request: Request, job_id: ObjectId, actor: Actor = Depends(require_user),
             session: Session = Depends(db)) -> dict:
     web = state(request)

@@ -1,4 +1,4 @@
-"""Platform commands: submit, worker, export, jobs, flag/unflag, provider, delete-model, db.
+"""Platform commands: submit, worker, export, jobs, flag/unflag, provider, delete-model, sessions, db.
 
 Each command opens the database (--db, else PODIUM_DB_URL, else SQLite under PODIUM_HOME),
 brings its schema up to date, and calls one service function of `podium.platform`. Whoever
@@ -144,7 +144,7 @@ def cmd_jobs(args) -> int:
             job_ops.cancel_job(session, args.job_id, actor)
             print(f"Job #{args.job_id} cancelled.")
         else:
-            new_id = job_ops.requeue_job(session, args.job_id, actor)
+            new_id = job_ops.requeue_job(session, args.job_id, actor, _settings(args))
             print(f"Job #{args.job_id} requeued as job #{new_id}.")
     return 0
 
@@ -193,6 +193,23 @@ def cmd_delete_model(args) -> int:
     moderation.remove_result_dirs(deleted)
     print(f"Deleted {deleted.models} model revision(s), {deleted.submissions} submission(s) and "
           f"{len(deleted.result_dirs)} result folder(s) of {args.repo_id}.")
+    return 0
+
+
+def cmd_sessions(args) -> int:
+    from podium.platform.db import transaction
+    from podium.web.auth import session_store
+
+    factory = _open(args)
+    actor = _operator(factory)
+    with transaction(factory) as session:
+        if args.action == "revoke":
+            print(f"Ended {session_store.revoke_all(session, args.username, actor)} session(s) of {args.username}.")
+            return 0
+        rows = session_store.list_live(session, args.username, actor)
+    for row in rows:
+        print(f"#{row.id}  started {row.created_at:%Y-%m-%d %H:%M} UTC, expires {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"{len(rows)} live session(s) of {args.username}.")
     return 0
 
 
@@ -277,6 +294,12 @@ def register(subparsers) -> None:
     p.add_argument("repo_id")
     p.add_argument("--yes", action="store_true")
     p.set_defaults(func=cmd_delete_model)
+
+    p = subparsers.add_parser("sessions", parents=[common], help="list or end a user's web sessions (revoke signs "
+                              "them out everywhere; their API tokens stay valid)")
+    p.add_argument("action", choices=["list", "revoke"])
+    p.add_argument("username")
+    p.set_defaults(func=cmd_sessions)
 
     p = subparsers.add_parser("db", parents=[common], help="database maintenance")
     p.add_argument("action", choices=["upgrade"])

@@ -1,6 +1,6 @@
 """`podium serve`: the web leaderboard with its embedded store and a local worker.
 
-    podium serve [--host H] [--port P] [--demo] [--limit N] [--tasks T,...] [--no-worker]
+    podium serve [--host H] [--port P] [--demo] [--limit N] [--tasks T,...] [--no-worker] [--secure-cookies]
 
 The app and one worker thread share the database (SQLite under PODIUM_HOME unless --db or
 PODIUM_DB_URL say otherwise). `--demo` builds the tiny demo models, submits them to the
@@ -96,16 +96,25 @@ def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
     return threading.Thread(target=run, name="podium-worker", daemon=True), worker
 
 
+def web_config(args, settings):
+    """The web app's configuration from the flags (`settings`: the operator settings, None for the defaults)."""
+    from podium.eval.suites import DEFAULT_SUITE
+    from podium.web import WebConfig
+
+    extra = {} if settings is None else {"settings": settings}
+    return WebConfig(db_url=args.db, landing_suite=DEMO_SUITE if args.demo else DEFAULT_SUITE,
+                     secure_cookies=args.secure_cookies, **extra)
+
+
 def _run(args) -> int:
     import uvicorn
 
-    from podium.eval.suites import DEFAULT_SUITE
-    from podium.web import WebConfig, create_app
+    from podium.web import create_app
 
     if args.demo and args.limit is None:
         args.limit = DEMO_LIMIT
     settings = _settings(args)
-    app = create_app(WebConfig(db_url=args.db, settings=settings, landing_suite=DEMO_SUITE if args.demo else DEFAULT_SUITE))
+    app = create_app(web_config(args, settings))
     if args.operator:
         _promote(app.state.web.factory, args.operator)
     thread, worker = (None, None) if args.no_worker else _worker_thread(app, settings, args)
@@ -134,4 +143,7 @@ def register(subparsers) -> None:
     p.add_argument("--db", help="database URL (default: PODIUM_DB_URL, else SQLite under PODIUM_HOME)")
     p.add_argument("--config", help="platform settings file (default: PODIUM_PLATFORM_CONFIG or PODIUM_HOME/platform.yaml)")
     p.add_argument("--operator", metavar="USERNAME", help="make this existing account an operator")
+    p.add_argument("--secure-cookies", action="store_true",
+                   help="mark the session and CSRF cookies Secure (browsers then send them only over HTTPS): "
+                        "for deployments behind TLS")
     p.set_defaults(func=_run)

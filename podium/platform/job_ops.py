@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from podium.platform.config import Settings
 from podium.platform.db import utcnow
 from podium.platform.errors import Conflict, Forbidden, NotFound
 from podium.platform.identity import Actor
 from podium.platform.models import Job, Model, Result, Submission
 from podium.platform.queue import priority_order, vote_count
 from podium.platform.states import ACTIVE, TERMINAL, require_transition
+from podium.platform.submission import check_quota
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,9 @@ def may_requeue(state: str, submitter_id: int | None, actor: Actor | None) -> bo
     return actor.is_operator or (submitter_id == actor.id and state in ("failed", "cancelled"))
 
 
-def requeue_job(session: Session, job_id: int, actor: Actor) -> int:
-    """Run a finished, failed or cancelled job's submission again, as a new job; returns its id."""
+def requeue_job(session: Session, job_id: int, actor: Actor, settings: Settings) -> int:
+    """Run a finished, failed or cancelled job's submission again, as a new job; returns its id.
+    A submitter's requeue is another evaluation and counts against the organisation's quota."""
     job = _job(session, job_id)
     if job.state in TERMINAL and not may_requeue(job.state, job.submission.submitter_id, actor):
         raise Forbidden(f"Only an operator, or the submitter of a failed or cancelled job, may requeue job #{job_id}.")
@@ -122,8 +125,9 @@ def requeue_job(session: Session, job_id: int, actor: Actor) -> int:
     if active:
         raise Conflict(f"Submission #{job.submission_id} already has job #{active} queued or running.")
     now = utcnow()
+    check_quota(session, job.submission.model.org, settings, now, actor)
     rerun = Job(submission_id=job.submission_id, state="pending", kind="rerun", rerun_of_id=job.id,
-                created_at=now, updated_at=now)
+                requested_by_id=actor.id, created_at=now, updated_at=now)
     session.add(rerun)
     session.flush()
     return rerun.id

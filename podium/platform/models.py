@@ -62,6 +62,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token, this row only its hash, so sign-out
+    and an operator can end the session (deleting the row)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="SHA-256 of the cookie, never the cookie.")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class OfficialProvider(Base):
     """An organisation whose models are marked official and exempt from the quota."""
 
@@ -112,7 +125,10 @@ class Submission(Base):
     """A request to evaluate a model on a suite; a leaderboard entry once a job finishes."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("model_id", "suite", "use_chat_template", name="uq_submissions_entry"),)
+    __table_args__ = (
+        UniqueConstraint("model_id", "suite", "use_chat_template", name="uq_submissions_entry"),
+        UniqueConstraint("submitter_id", "idempotency_key", name="uq_submissions_submitter_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
@@ -120,7 +136,7 @@ class Submission(Base):
     use_chat_template: Mapped[bool] = mapped_column(Boolean, default=False)
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), doc="Unique per submitter, not globally.")
 
     model: Mapped[Model] = relationship(back_populates="submissions")
     jobs: Mapped[list[Job]] = relationship(back_populates="submission", passive_deletes=True, order_by="Job.id")
@@ -141,6 +157,8 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(12), default="pending")
     kind: Mapped[str] = mapped_column(String(10), default="eval")
     rerun_of_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), doc="Who asked for a rerun (a submitter's counts to the quota).")
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from podium.platform.db import utcnow
 from podium.platform.errors import Conflict, NotFound
 from podium.platform.identity import Actor, require_operator
-from podium.platform.models import Flag, Model, OfficialProvider, Result, Submission, Vote
+from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, User, Vote
 
 
 def flag_model(session: Session, repo_id: str, reason: str, actor: Actor, evidence_url: str | None = None) -> int:
@@ -85,6 +85,31 @@ def remove_result_dirs(deleted: Deleted) -> None:
     """After the deletion committed: the job folders (`results/job-<id>`) of the removed results."""
     for path in deleted.result_dirs:
         shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def vote_refusal(session: Session, submission_id: int, actor: Actor, *, min_account_days: float,
+                 needs_finished_submission: bool) -> str | None:
+    """Why this actor may not vote for this submission, or None. Votes reorder the queue, so a
+    vote must cost more than a sign-up: nobody votes for a model they submitted (any revision or
+    suite of the same repo), and an account votes only once it is `min_account_days` old and,
+    when `needs_finished_submission`, one of its own submissions has finished its evaluation.
+    Operators are trusted with the last two."""
+    repo_id = session.scalar(select(Model.repo_id).join(Submission).where(Submission.id == submission_id))
+    own = session.scalar(select(Submission.id).join(Model).where(Model.repo_id == repo_id,
+                                                                 Submission.submitter_id == actor.id).limit(1))
+    if own is not None:
+        return f"You submitted {repo_id}; votes are for other people's models, not your own."
+    if actor.is_operator:
+        return None
+    age_days = (utcnow() - session.scalar(select(User.created_at).where(User.id == actor.id))).total_seconds() / 86400
+    if age_days < min_account_days:
+        return (f"Accounts can vote once they are {min_account_days:g} days old; yours is {age_days:.1f} days old. "
+                "This keeps fresh accounts from reordering the queue.")
+    if needs_finished_submission and session.scalar(
+            select(Job.id).join(Submission).where(Submission.submitter_id == actor.id, Job.state == "finished")
+            .limit(1)) is None:
+        return "Accounts can vote once one of their own submissions has finished its evaluation."
+    return None
 
 
 def vote(session: Session, submission_id: int, actor: Actor) -> bool:

@@ -23,7 +23,7 @@ from podium.platform.errors import DuplicateSubmission, SubmissionRejected
 from podium.platform.facts import read_facts
 from podium.platform.identity import Actor
 from podium.platform.model_source import ResolvedModel, resolve
-from podium.platform.models import Job, Model, OfficialProvider, Submission
+from podium.platform.models import Job, Model, OfficialProvider, Submission, User
 from podium.platform.validation import SubmissionRequest
 
 __all__ = ["SubmissionRequest", "SubmissionReceipt", "Inspection", "inspect", "record", "submit"]
@@ -86,10 +86,13 @@ def _receipt(sub: Submission, job: Job, created: bool) -> SubmissionReceipt:
                              sub.submitted_at, created)
 
 
-def _by_key(session: Session, key: str | None) -> SubmissionReceipt | None:
+def _by_key(session: Session, key: str | None, actor: Actor) -> SubmissionReceipt | None:
+    """The caller's own earlier submission with this key: keys belong to their submitter, so
+    another user's key never replays (or blocks) anything of yours."""
     if not key:
         return None
-    sub = session.scalar(select(Submission).where(Submission.idempotency_key == key))
+    sub = session.scalar(select(Submission).where(Submission.submitter_id == actor.id,
+                                                  Submission.idempotency_key == key))
     return _receipt(sub, sub.jobs[0], created=False) if sub else None
 
 
@@ -113,9 +116,10 @@ def _check_duplicate(session: Session, request: SubmissionRequest, resolved: Res
     )
 
 
-def _check_quota(session: Session, org: str, settings: Settings, now: datetime, actor: Actor) -> None:
-    """Submissions per model organisation in the window. Official providers' models are exempt,
-    and so are operators' submissions (official re-runs, the demo's own models)."""
+def check_quota(session: Session, org: str, settings: Settings, now: datetime, actor: Actor) -> None:
+    """Submissions per model organisation in the window, a submitter's requeues of failed jobs
+    included (each is another evaluation). Official providers' models are exempt, and so are
+    operators (official re-runs, the demo's own models)."""
     if actor.is_operator or session.scalar(select(OfficialProvider.id).where(OfficialProvider.org == org)):
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -123,14 +127,20 @@ def _check_quota(session: Session, org: str, settings: Settings, now: datetime, 
         # per-organisation lock until commit. (SQLite's BEGIN IMMEDIATE already serializes writers.)
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"podium-quota:{org}"})
     since = now - timedelta(days=settings.quota_window_days)
-    used = session.scalar(
+    submissions = session.scalar(
         select(func.count(Submission.id)).join(Model).where(Model.org == org, Submission.submitted_at >= since)
     )
+    requeues = session.scalar(
+        select(func.count(Job.id)).join(Submission, Job.submission_id == Submission.id).join(Model)
+        .join(User, Job.requested_by_id == User.id)
+        .where(Model.org == org, Job.kind == "rerun", Job.created_at >= since, User.role != "operator")
+    )
+    used = submissions + requeues
     if used >= settings.quota_per_org:
         raise SubmissionRejected(
             "quota",
-            f"Organisation {org} has made {used} submissions in the last {settings.quota_window_days:g} days; "
-            f"the limit is {settings.quota_per_org}. Try again later.",
+            f"Organisation {org} has made {used} submissions in the last {settings.quota_window_days:g} days "
+            f"(a submitter's requeues count as submissions); the limit is {settings.quota_per_org}. Try again later.",
         )
 
 
@@ -155,11 +165,11 @@ def record(session: Session, request: SubmissionRequest, ins: Inspection, actor:
     """The database half of `submit`: idempotency, duplicates, quota, then model + submission + job."""
     now = now or utcnow()
     suite = request.suite or settings.default_suite
-    replay = _by_key(session, request.idempotency_key)
+    replay = _by_key(session, request.idempotency_key, actor)
     if replay:
         return replay
     _check_duplicate(session, request, ins.resolved, suite)
-    _check_quota(session, ins.resolved.org, settings, now, actor)
+    check_quota(session, ins.resolved.org, settings, now, actor)
     try:
         with session.begin_nested():
             model = _get_or_add_model(session, request, ins)
@@ -168,7 +178,7 @@ def record(session: Session, request: SubmissionRequest, ins: Inspection, actor:
             job = Job(submission=sub, state="pending", kind="eval", created_at=now, updated_at=now)
             session.add_all([sub, job])
     except IntegrityError:  # a concurrent submit won the race: answer as if we had come second
-        replay = _by_key(session, request.idempotency_key)
+        replay = _by_key(session, request.idempotency_key, actor)
         if replay:
             return replay
         _check_duplicate(session, request, ins.resolved, suite)
@@ -180,7 +190,7 @@ def submit(session: Session, request: SubmissionRequest, actor: Actor, settings:
     """Validate and queue. The caller commits `session` (web: per request; CLI: `transaction`)."""
     if request.idempotency_key and not session.in_transaction():
         with session.begin():  # a short read, released before the slow inspection below
-            replay = _by_key(session, request.idempotency_key)
+            replay = _by_key(session, request.idempotency_key, actor)
         if replay:
             return replay
     ins = inspect(request, actor, settings)

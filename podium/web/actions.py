@@ -1,26 +1,35 @@
-"""Writes shared by the API and the HTML forms: votes and flags, with the web's extra rules."""
+"""Writes shared by the API and the HTML forms: votes, requeues and flags, with the web's extra
+rules (per-user rate limits, and who may vote: see `moderation.vote_refusal`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from podium.platform import moderation
-from podium.platform.errors import Conflict, NotFound
+from podium.platform import job_ops, moderation
+from podium.platform.config import Settings
+from podium.platform.errors import Conflict, Forbidden, NotFound
 from podium.platform.identity import Actor
 from podium.platform.models import Job, Submission
 from podium.web import inputs
+from podium.web.auth.throttle import Guard
 
 MAX_REASON_CHARS = 2000
 MAX_URL_CHARS = 500
 
 
-def vote(session: Session, entry_id: int, actor: Actor) -> bool:
-    """One vote per user and entry, while it waits in the queue (votes order the queue)."""
+def vote(session: Session, entry_id: int, actor: Actor, guard: Guard) -> bool:
+    """One vote per user and entry, while it waits in the queue (votes order the queue), from an
+    account that may vote, within the per-user rate."""
+    guard.action("votes", actor)
     if session.get(Submission, entry_id) is None:
         raise NotFound(f"There is no entry #{entry_id}.")
     if session.scalar(select(Job.id).where(Job.submission_id == entry_id, Job.state == "pending")) is None:
         raise Conflict(f"Entry #{entry_id} is not waiting in the queue; votes only reorder pending evaluations.")
+    refusal = moderation.vote_refusal(session, entry_id, actor, min_account_days=guard.settings.vote_min_account_days,
+                                      needs_finished_submission=guard.settings.vote_needs_finished_submission)
+    if refusal:
+        raise Forbidden(refusal)
     added = moderation.vote(session, entry_id, actor)
     session.commit()
     return added
@@ -30,6 +39,15 @@ def unvote(session: Session, entry_id: int, actor: Actor) -> bool:
     removed = moderation.unvote(session, entry_id, actor)
     session.commit()
     return removed
+
+
+def requeue(session: Session, job_id: int, actor: Actor, guard: Guard, settings: Settings) -> int:
+    """A submitter's retry of their own failed or cancelled job (rate-limited, against the quota),
+    or an operator's rerun of any ended job."""
+    guard.action("requeues", actor)
+    new_id = job_ops.requeue_job(session, job_id, actor, settings)
+    session.commit()
+    return new_id
 
 
 def flag(session: Session, model: str, reason: str, evidence_url: str | None, actor: Actor) -> int:

@@ -15,6 +15,7 @@ from podium.web import errors
 from podium.web.api import accounts, boards, entries, jobs, moderation, submissions, tracing
 from podium.web.auth.csrf import CsrfCookie
 from podium.web.auth.sessions import Signer
+from podium.web.auth.throttle import Guard
 from podium.web.board.snapshot import SnapshotCache
 from podium.web.config import WebConfig, secret_key
 from podium.web.db import read_engine
@@ -47,7 +48,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
                   "submissions and the evaluation queue. Writes need a session cookie (+ CSRF token) or an API "
                   "token sent as `Authorization: Bearer <token>`.")
     app.state.web = WebState(config, engine, factory, reads, Signer(secret_key(config)), _templates(),
-                             SnapshotCache(reads, config.settings, config.recheck_seconds, config.sync_build_seconds))
+                             SnapshotCache(reads, config.settings, config.recheck_seconds, config.sync_build_seconds),
+                             Guard(config.abuse))
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(module.router)

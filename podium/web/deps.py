@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from podium.errors import PodiumError
 from podium.platform.identity import Actor
 from podium.platform.models import User
-from podium.web.auth.sessions import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, password_fingerprint
-from podium.web.auth import tokens
+from podium.web.auth import session_store, tokens
+from podium.web.auth.sessions import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE
 from podium.web.state import WebState
 
 
@@ -72,16 +72,20 @@ def caller(request: Request) -> Caller:
                 with web.factory() as writer, writer.begin():
                     tokens.touch(writer, row.id)
             return who
-        data = web.signer.read_session(request.cookies.get(SESSION_COOKIE))
-        user = session.get(User, data.user_id) if data else None
-        if user is None or password_fingerprint(user.password_hash) != data.fingerprint:
-            return ANONYMOUS
-        return Caller(Actor.of(user), "session")
+        user = session_store.user_of(session, request.cookies.get(SESSION_COOKIE))
+        return ANONYMOUS if user is None else Caller(Actor.of(user), "session")
 
 
 def csrf_token(request: Request) -> str:
-    """The token pages embed in forms and in a meta tag for scripts."""
-    return state(request).signer.csrf_token(request.state.csrf_cookie)
+    """The token pages embed in forms and in a meta tag for scripts (bound to this session)."""
+    return state(request).signer.csrf_token(request.state.csrf_cookie, request.cookies.get(SESSION_COOKIE))
+
+
+def check_csrf(request: Request, sent: object) -> None:
+    """403 unless `sent` is this visitor's token for this session (any other value, of any type, is wrong)."""
+    if not state(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), request.cookies.get(SESSION_COOKIE),
+                                            sent if isinstance(sent, str) else None):
+        raise CsrfFailed("The form's security token is missing or out of date.", hint="Reload the page and try again.")
 
 
 async def require_user(request: Request, who: Caller = Depends(caller)) -> Actor:
@@ -94,7 +98,5 @@ async def require_user(request: Request, who: Caller = Depends(caller)) -> Actor
         if sent is None and request.headers.get("content-type", "").startswith(
                 ("application/x-www-form-urlencoded", "multipart/form-data")):
             sent = (await request.form()).get(CSRF_FIELD)
-        if not state(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), sent if isinstance(sent, str) else None):
-            raise CsrfFailed("The form's security token is missing or out of date.",
-                             hint="Reload the page and try again.")
+        check_csrf(request, sent)
     return who.actor

@@ -22,7 +22,7 @@ from podium.web.boards import nav
 log = logging.getLogger("podium.web")
 
 STATUS = {"unauthenticated": 401, "forbidden": 403, "csrf": 403, "not_found": 404, "conflict": 409,
-          "rejected": 422}
+          "rejected": 422, "throttled": 429}
 HTTP_MESSAGES = {404: "There is nothing at this address.", 405: "This address does not accept that method."}
 FIELD_OF_RULE = {"revision": "revision", "precision": "precision", "base_model": "base_model",
                  "chat_template": "use_chat_template", "suite": "suite"}
@@ -44,15 +44,17 @@ def field_of(err: PodiumError) -> str | None:
     return FIELD_OF_RULE.get(rule, "model") if rule else None
 
 
-def respond(request: Request, status: int, code: str, message: str, **extra) -> Response:
+def respond(request: Request, status: int, code: str, message: str, headers: dict | None = None,
+            **extra) -> Response:
     if wants_json(request):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
         return JSONResponse(error_body(code, message, **extra), status, headers=headers)
     if status == 401 and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", 303)
     templates = request.app.state.web.templates
     return templates.TemplateResponse(request, "error.html", {"status": status, "message": message, "nav": nav(),
-                                                              "path": request.url.path}, status_code=status)
+                                                              "path": request.url.path}, status_code=status,
+                                      headers=headers)
 
 
 def server_paths() -> list[tuple[str, str]]:
@@ -72,7 +74,9 @@ def public_message(err: PodiumError) -> str:
 
 def _podium_error(request: Request, err: PodiumError) -> Response:
     status = 409 if isinstance(err, DuplicateSubmission) else STATUS.get(err.kind, 400)
-    return respond(request, status, err.kind, public_message(err), field=field_of(err), rule=getattr(err, "rule", None))
+    retry_after = getattr(err, "retry_after", None)  # a throttled request says when to come back
+    return respond(request, status, err.kind, public_message(err), {"Retry-After": str(retry_after)} if retry_after
+                   else None, field=field_of(err), rule=getattr(err, "rule", None))
 
 
 def _validation(request: Request, err: RequestValidationError) -> Response:

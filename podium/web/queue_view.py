@@ -19,7 +19,7 @@ def _permissions(job: JobSummary, actor: Actor | None) -> dict:
     owner = actor is not None and (actor.is_operator or job.submitter_id == actor.id)
     return {"can_cancel": owner and job.state in ("pending", "running"),
             "can_requeue": may_requeue(job.state, job.submitter_id, actor),
-            "can_vote": actor is not None and job.state == "pending"}
+            "can_vote": actor is not None and job.state == "pending" and job.submitter_id != actor.id}
 
 
 def job_json(job: JobSummary, extra: dict, voted: set[int], actor: Actor | None, now) -> dict:

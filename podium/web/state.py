@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from podium.web.auth.sessions import Signer
+from podium.web.auth.throttle import Guard
 from podium.web.board.snapshot import SnapshotCache
 from podium.web.config import WebConfig
 
@@ -22,3 +23,4 @@ class WebState:
     signer: Signer
     templates: Jinja2Templates
     boards: SnapshotCache
+    guard: Guard  # rate limits and the password-hash concurrency limit

@@ -35,7 +35,8 @@ class SubmitBody(BaseModel):
     model_type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
     use_chat_template: bool | None = Field(None, description="default: on for chat models, off otherwise")
     suite: str = Field(DEFAULT_SUITE, max_length=60)
-    idempotency_key: str | None = Field(None, max_length=200)
+    idempotency_key: str | None = Field(None, max_length=200, description="resending a key you used before returns "
+                                        "that submission's receipt instead of submitting twice (keys are yours alone)")
 
 
 def platform_request(body: SubmitBody, actor: Actor) -> SubmissionRequest:

@@ -57,7 +57,7 @@ def board_db(db, home, model_dir):
         moderation.vote(s, b.submission_id, alice)
     finish(db, settings, home, b, 60.0, wall=7200.0)
     with transaction(db.factory) as s:
-        rerun = job_ops.requeue_job(s, a_first, root)
+        rerun = job_ops.requeue_job(s, a_first, root, settings)
         moderation.flag_model(s, "meta/b", "Trained on the test set.", root, "https://example.org/discussion/1")
         moderation.set_official_provider(s, "meta", True, root)
     with transaction(db.factory) as s:  # the pending entry waits behind the rerun (2 votes)

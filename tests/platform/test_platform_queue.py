@@ -179,10 +179,10 @@ def test_cancel_and_requeue(db, model_dir):
         assert not queue.heartbeat(s, claim, settings)
         assert not _complete(s, claim)
         with pytest.raises(Forbidden):
-            job_ops.requeue_job(s, first.job_id, mallory)  # not hers
-        rerun_id = job_ops.requeue_job(s, first.job_id, alice)  # a submitter may retry her cancelled job
+            job_ops.requeue_job(s, first.job_id, mallory, settings)  # not hers
+        rerun_id = job_ops.requeue_job(s, first.job_id, alice, settings)  # a submitter may retry her cancelled job
         with pytest.raises(Conflict, match="already has job"):
-            job_ops.requeue_job(s, first.job_id, operator)
+            job_ops.requeue_job(s, first.job_id, operator, settings)
     rerun = _job(db, rerun_id)
     assert (rerun.state, rerun.kind, rerun.rerun_of_id, rerun.submission_id) == (
         "pending", "rerun", first.job_id, first.submission_id)

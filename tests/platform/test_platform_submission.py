@@ -256,6 +256,17 @@ def test_idempotency_key_returns_the_same_job(db, mirror):
         assert s.scalar(select(func.count(Job.id))) == 1
 
 
+def test_idempotency_keys_belong_to_their_submitter(db, mirror):
+    alice, bob = user(db, "alice"), user(db, "bob")
+    first = do_submit(db, request(idempotency_key="shared-key"), actor=alice)
+    other = do_submit(db, request("acme/chat", model_type="chat", idempotency_key="shared-key"), actor=bob)
+    assert other.created and other.repo_id == "acme/chat" and other.submission_id != first.submission_id
+    assert do_submit(db, request("acme/chat", model_type="chat", idempotency_key="shared-key"), actor=bob) == \
+        other.__class__(**{**other.__dict__, "created": False})
+    with db.factory() as s:
+        assert s.scalar(select(func.count(Job.id))) == 2
+
+
 def test_submission_and_job_share_one_transaction(sqlite_db, mirror):
     with sqlite_db.factory() as session:
         submit(session, request(), user(sqlite_db), fast_settings())

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -29,10 +30,11 @@ from sqlalchemy import select
 
 from podium.eval.suites import SUITES
 from podium.platform.config import load_settings
-from podium.platform.db import make_engine, session_factory, transaction
+from podium.platform.db import make_engine, session_factory, transaction, utcnow
 from podium.platform.models import Job, Model, Submission, User
 from podium.web import WebConfig, create_app
 from podium.web.auth.passwords import hash_password
+from podium.web.config import AbuseSettings
 from podium.web.synthetic import add_entries
 
 PASSWORD = "correct horse battery"
@@ -55,6 +57,20 @@ def add_user(factory, username: str, role: str = "user") -> int:
         user = User(username=username, password_hash=hash_password(PASSWORD), role=role)
         session.add(user)
         session.flush()
+        return user.id
+
+
+def seasoned_user(factory, username: str, model: str | None = None, suite: str = "openllm-v1") -> int:
+    """A user who may vote: a month-old account whose own submission (of `model`) has finished."""
+    repo = model or f"seasoned-org/{username}"
+    with transaction(factory) as session:
+        user = User(username=username, password_hash=hash_password(PASSWORD), created_at=utcnow() - timedelta(days=30))
+        session.add(user)
+        session.flush()
+        row = Model(repo_id=repo, org=repo.split("/")[0], source="mirror", location=repo, revision=f"seasoned-{username}",
+                    precision="float32", model_type="pretrained")
+        sub = Submission(model=row, suite=suite, submitter_id=user.id)
+        session.add_all([row, sub, Job(submission=sub, state="finished")])
         return user.id
 
 
@@ -83,11 +99,12 @@ class Web:
         return response.json()
 
 
-def make_web(tmp_path: Path, **settings) -> Web:
+def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False, **settings) -> Web:
     config = WebConfig(db_url=f"sqlite:///{tmp_path / 'web.db'}",
                        settings=load_settings(None, **{"quota_per_org": 1000, **settings}),
                        secret_key=b"test-secret-key-test-secret-key!", recheck_seconds=0,
-                       sync_build_seconds=60)  # always fresh: a test reads right after it writes
+                       sync_build_seconds=60,  # always fresh: a test reads right after it writes
+                       abuse=abuse or AbuseSettings(), secure_cookies=secure_cookies)
     app = create_app(config)
     return Web(StrictClient(app), app, app.state.web.factory)
 

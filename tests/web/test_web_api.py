@@ -9,7 +9,7 @@ from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Job
 from podium.web.synthetic import add_entries
-from support.web import PASSWORD, add_user, live_started, sign_in, synthetic_web, web  # noqa: F401
+from support.web import PASSWORD, add_user, live_started, seasoned_user, sign_in, synthetic_web, web  # noqa: F401
 
 # Start the live server now: its demo evaluations run while these tests do.
 pytestmark = pytest.mark.usefixtures("live_started")
@@ -168,7 +168,7 @@ def queued_job(web, username="owner") -> tuple[dict, str]:
 
 def test_votes_are_one_per_user_and_reorder_nothing_once_running(web):
     receipt, _ = queued_job(web)
-    add_user(web.factory, "voter")
+    seasoned_user(web.factory, "voter")
     web.client.cookies.clear()
     entry = receipt["submission_id"]
     assert web.client.post(f"/api/entries/{entry}/vote").status_code == 401
@@ -307,7 +307,7 @@ def test_the_openapi_document_lists_every_api_route(web):
                  "/api/queue", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel", "/api/jobs/{job_id}/requeue",
                  "/api/entries/{entry_id}/vote", "/api/flags", "/api/flags/resolve", "/api/auth/signup",
                  "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/api/tokens", "/api/tokens/{token_id}",
-                 "/api/tracing", "/api/entries/{entry_id}/tasks"):
+                 "/api/tracing", "/api/entries/{entry_id}/tasks", "/api/users/{username}/sessions"):
         assert path in paths, path
     assert not any(p.startswith(("/board", "/login")) for p in paths)
     assert web.client.get("/docs").status_code == 200

@@ -220,11 +220,8 @@ def test_sign_up_submit_vote_and_watch_it_finish_and_fail(page, board):
 
     page.goto(board.url("/queue"))
     row = page.locator(f"#pending tr[data-job='{job_id}']")
-    if row.count():  # still waiting behind the broken one: vote it up
-        row.locator("button:has-text('Vote')").click()
-        page.wait_for_url(re.compile(r"/queue$"))
-        voted = page.locator(f"#pending tr[data-job='{job_id}']")
-        assert not voted.count() or voted.locator("td.votes").inner_text() == "1"
+    if row.count():  # still waiting behind the broken one: its own submitter cannot vote it up
+        assert row.locator("button:has-text('Vote')").count() == 0
     shot(page, "queue")
 
     page.goto(job_url)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from support.web import PASSWORD, add_user, sign_in, synthetic_web, web  # noqa: F401
+from support.web import PASSWORD, add_user, seasoned_user, sign_in, synthetic_web, web  # noqa: F401
 
 PAGES = ("/", "/board/openllm-v1", "/board/ko-h5", "/board/mmlu-variants", "/archive", "/trends",
          "/trends?suite=ko-h5", "/tracing", "/about", "/citation", "/queue", "/compare", "/compare?ids=1,2",
@@ -89,24 +89,40 @@ def test_submit_form_shows_platform_errors_by_field_and_links_to_the_status(web)
 def test_queue_buttons_vote_cancel_and_requeue_through_forms(web):
     add_user(web.factory, "sub2")
     add_user(web.factory, "boss", role="operator")
+    seasoned_user(web.factory, "fan")
     csrf = sign_in(web.client, "sub2")
     receipt = web.client.post("/api/submissions", headers={"X-CSRF-Token": csrf}, json={
         "model": "podium-demo/llama-tiny", "model_type": "pretrained", "precision": "float32",
         "suite": "openllm-v1"}).json()
     queue = web.client.get("/queue").text
-    assert "Vote" in queue and "Cancel" in queue and "Requeue" not in queue
+    vote_button = f'action="/entries/{receipt["submission_id"]}/vote"'
+    assert vote_button not in queue and "Cancel" in queue and "Requeue" not in queue  # no voting for your own
+    token = form_csrf(queue)
+    own = web.client.post(f"/entries/{receipt['submission_id']}/vote", data={"csrf_token": token, "back": "/queue"})
+    assert own.status_code == 403 and "not your own" in own.text
+    cancelled = web.client.post(f"/jobs/{receipt['job_id']}/cancel", data={"csrf_token": token}, follow_redirects=False)
+    assert cancelled.headers["location"] == f"/jobs/{receipt['job_id']}"
+    assert "cancelled" in web.client.get(cancelled.headers["location"]).text
+    web.client.cookies.delete("podium_session")
+    sign_in(web.client, "fan")
+    token = form_csrf(web.client.get("/queue").text)  # the token of this session: sub2's is worthless now
+    requeued = web.client.post(f"/jobs/{receipt['job_id']}/requeue", data={"csrf_token": token},
+                               follow_redirects=False)
+    assert requeued.status_code == 403
+    web.client.cookies.delete("podium_session")
+    sign_in(web.client, "boss")
+    token = form_csrf(web.client.get("/queue").text)
+    requeued = web.client.post(f"/jobs/{receipt['job_id']}/requeue", data={"csrf_token": token}, follow_redirects=False)
+    assert requeued.status_code == 303 and "pending" in web.client.get(requeued.headers["location"]).text
+    web.client.cookies.delete("podium_session")
+    sign_in(web.client, "fan")
+    queue = web.client.get("/queue").text
+    assert vote_button in queue
     token = form_csrf(queue)
     voted = web.client.post(f"/entries/{receipt['submission_id']}/vote", data={"csrf_token": token, "back": "/queue"},
                             follow_redirects=False)
     assert voted.status_code == 303 and voted.headers["location"] == "/queue"
     assert "Voted" in web.client.get("/queue").text
-    cancelled = web.client.post(f"/jobs/{receipt['job_id']}/cancel", data={"csrf_token": token}, follow_redirects=False)
-    assert cancelled.headers["location"] == f"/jobs/{receipt['job_id']}"
-    assert "cancelled" in web.client.get(cancelled.headers["location"]).text
-    web.client.cookies.delete("podium_session")
-    sign_in(web.client, "boss")
-    requeued = web.client.post(f"/jobs/{receipt['job_id']}/requeue", data={"csrf_token": token}, follow_redirects=False)
-    assert requeued.status_code == 303 and "pending" in web.client.get(requeued.headers["location"]).text
 
 
 def test_tokens_page_shows_a_new_token_once_and_revokes(web):

@@ -1,17 +1,19 @@
-"""Account API: sign up, sign in and out (session cookie), who am I, personal API tokens."""
+"""Account API: sign up, sign in and out (session cookie), who am I, personal API tokens, and
+operators ending another user's sessions. Sign-in and sign-up are throttled (429 with
+Retry-After) before any password is hashed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from podium.platform.identity import Actor
-from podium.web.auth import tokens
+from podium.web.auth import session_store, tokens
 from podium.web.auth.accounts import sign_in, sign_up
-from podium.web.deps import Caller, NotAuthenticated, caller, db, require_user
+from podium.web.deps import Caller, NotAuthenticated, caller, db, require_user, state
 from podium.web.params import ObjectId
-from podium.web.session_cookies import end_session, start_session
+from podium.web.session_cookies import client_address, end_session, start_session
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -37,27 +39,50 @@ def _me(actor: Actor) -> dict:
     return {"id": actor.id, "username": actor.username, "role": actor.role}
 
 
-@router.post("/auth/signup", status_code=201, summary="Create an account and sign in")
-def signup(request: Request, response: Response, body: SignUp, session: Session = Depends(db)) -> dict:
-    user = sign_up(session, body.username, body.password, body.email)
-    session.commit()
-    start_session(request, response, user)
-    return _me(Actor.of(user))
+THROTTLED = {429: {"description": "too many attempts from this address or for this account; see Retry-After"}}
 
 
-@router.post("/auth/login", summary="Sign in (sets the session cookie)")
-def login(request: Request, response: Response, body: Credentials, session: Session = Depends(db)) -> dict:
-    user = sign_in(session, body.username, body.password)
-    if user is None:
+@router.post("/auth/signup", status_code=201, summary="Create an account and sign in", responses=THROTTLED)
+def signup(request: Request, response: Response, body: SignUp) -> dict:
+    web = state(request)
+    web.guard.sign_up(client_address(request))
+    actor = sign_up(web.factory, web.read_factory, web.guard.hasher, body.username, body.password, body.email)
+    start_session(request, response, actor.id)
+    return _me(actor)
+
+
+@router.post("/auth/login", summary="Sign in (sets the session cookie)", responses=THROTTLED)
+def login(request: Request, response: Response, body: Credentials) -> dict:
+    web = state(request)
+    web.guard.sign_in(client_address(request), body.username)
+    actor = sign_in(web.read_factory, web.guard.hasher, body.username, body.password)
+    if actor is None:
         raise NotAuthenticated("The username or password is wrong.")
-    start_session(request, response, user)
-    return _me(Actor.of(user))
+    start_session(request, response, actor.id)
+    return _me(actor)
 
 
-@router.post("/auth/logout", summary="Sign out (clears the session cookie)")
+@router.post("/auth/logout", summary="Sign out: ends the session on the server and clears its cookie")
 def logout(request: Request, response: Response, actor: Actor = Depends(require_user)) -> dict:
     end_session(request, response)
     return {"signed_out": actor.username}
+
+
+@router.get("/users/{username}/sessions", summary="A user's live sessions (operators)")
+def user_sessions(username: str = Path(max_length=100), who: Caller = Depends(caller),
+                  session: Session = Depends(db)) -> list[dict]:
+    if who.actor is None:
+        raise NotAuthenticated("You need to sign in as an operator to see sessions.")
+    return [{"id": s.id, "created_at": s.created_at, "expires_at": s.expires_at}
+            for s in session_store.list_live(session, username, who.actor)]
+
+
+@router.delete("/users/{username}/sessions", summary="End every session of a user (operators); API tokens stay")
+def revoke_user_sessions(username: str = Path(max_length=100), actor: Actor = Depends(require_user),
+                         session: Session = Depends(db)) -> dict:
+    revoked = session_store.revoke_all(session, username, actor)
+    session.commit()
+    return {"username": username, "revoked": revoked}
 
 
 @router.get("/auth/me", summary="The signed-in user, or 401")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from podium.platform import job_ops
 from podium.platform.identity import Actor
-from podium.web.deps import Caller, caller, db, require_user
+from podium.web import actions
+from podium.web.deps import Caller, caller, db, require_user, state
 from podium.web.jobs import job_status
 from podium.web.params import ObjectId
 from podium.web.queue_view import queue
@@ -32,8 +33,17 @@ def cancel(job_id: ObjectId, actor: Actor = Depends(require_user), session: Sess
     return job_status(session, job_id)
 
 
-@router.post("/jobs/{job_id}/requeue", summary="Run an ended job again as a new job (operators)")
-def requeue(job_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
-    new_id = job_ops.requeue_job(session, job_id, actor)
-    session.commit()
+@router.post("/jobs/{job_id}/requeue", summary="Run an ended job again as a new job (its submitter if it failed or "
+             "was cancelled; operators any ended job)",
+             description="A submitter may requeue their own failed or cancelled job; each such requeue counts "
+                         "against the model organisation's submission quota (422, rule `quota`, when it is used up) "
+                         "and against the submitter's hourly requeue limit (429 with Retry-After). Operators may "
+                         "rerun any finished, failed or cancelled job, without quota or limit.",
+             responses={403: {"description": "not your job, or not failed or cancelled"},
+                        422: {"description": "the organisation's quota is used up (`rule`: quota)"},
+                        429: {"description": "too many requeues from your account; see Retry-After"}})
+def requeue(request: Request, job_id: ObjectId, actor: Actor = Depends(require_user),
+            session: Session = Depends(db)) -> dict:
+    web = state(request)
+    new_id = actions.requeue(session, job_id, actor, web.guard, web.config.settings)
     return job_status(session, new_id)

@@ -14,9 +14,15 @@ from podium.web.params import ObjectId
 router = APIRouter(prefix="/api", tags=["votes and flags"])
 
 
-@router.post("/entries/{entry_id}/vote", summary="Vote for a pending entry (once per user)")
-def vote(entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
-    return {"entry": entry_id, "voted": True, "new": actions.vote(session, entry_id, actor)}
+@router.post("/entries/{entry_id}/vote", summary="Vote for a pending entry (once per user)",
+             description="Votes order the queue. Refused (403) for a model you submitted, and for accounts younger "
+                         "than the deployment's minimum age or without a finished submission of their own; "
+                         "rate-limited per user (429 with Retry-After).",
+             responses={403: {"description": "this account may not vote for this entry; the message says why"},
+                        429: {"description": "too many votes from your account; see Retry-After"}})
+def vote(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user),
+         session: Session = Depends(db)) -> dict:
+    return {"entry": entry_id, "voted": True, "new": actions.vote(session, entry_id, actor, state(request).guard)}
 
 
 @router.delete("/entries/{entry_id}/vote", summary="Take back a vote")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from podium.web.auth.sessions import CSRF_COOKIE, new_csrf_cookie
+from podium.web.auth.sessions import CSRF_COOKIE, new_csrf_cookie, well_formed
 
 
 def cookie_header(name: str, value: str, *, secure: bool, max_age: int | None = None) -> str:
@@ -36,13 +37,8 @@ class CsrfCookie:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = SimpleCookie()
-        try:
-            cookies.load(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
-        except Exception:  # a malformed Cookie header: treat as no cookies
-            cookies = SimpleCookie()
-        existing = cookies.get(CSRF_COOKIE)
-        value = existing.value if existing and 16 <= len(existing.value) <= 64 else None
+        existing = cookie_parser(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1")).get(CSRF_COOKIE)
+        value = existing if well_formed(existing) else None  # anything we did not issue is replaced
         fresh = value is None
         scope.setdefault("state", {})["csrf_cookie"] = value or new_csrf_cookie()
 

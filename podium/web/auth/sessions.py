@@ -1,21 +1,21 @@
-"""Signed session cookies and the CSRF tokens bound to them.
+"""Session cookies and the CSRF tokens bound to them.
 
-A session is `<payload>.<hmac>` where the payload holds the user id, an expiry, a random
-session id and a fingerprint of the password hash, so changing a password ends every old
-session. Nothing is stored server-side. Every visitor also carries a random `podium_csrf`
-cookie; the CSRF token a form or script must send back is an HMAC of it, which another site
-can neither read nor compute (double-submit with a signed token).
+A session cookie is a random token; the server keeps only its hash (`session_store`), so
+sign-out and an operator can end a session. Every visitor also carries a random
+`podium_csrf` cookie; the CSRF token a form or script must send back is an HMAC of that
+cookie and of the session cookie, so another site can neither read nor compute it, a token
+taken from one session is worthless in another, and signing in (a new session) rotates it.
+
+Cookies and tokens come from the client: anything that is not the plain ASCII we issue is
+simply invalid (never compared, never an error).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
+import re
 import secrets
-import time
-from dataclasses import dataclass
 
 SESSION_COOKIE = "podium_session"
 CSRF_COOKIE = "podium_csrf"
@@ -23,16 +23,30 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SESSION_SECONDS = 14 * 24 * 3600
 
-
-def password_fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what secrets.token_urlsafe issues, for cookies of both kinds
 
 
-@dataclass(frozen=True)
-class SessionData:
-    user_id: int
-    fingerprint: str
-    expires: int
+def well_formed(value: str | None) -> bool:
+    """A cookie value we could have issued (ASCII URL-safe characters, sane length)."""
+    return bool(value) and _TOKEN.fullmatch(value) is not None
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Constant-time equality of two client-supplied strings; False (not TypeError) for non-ASCII."""
+    return bool(a and b) and a.isascii() and b.isascii() and hmac.compare_digest(a, b)
+
+
+def session_key(token: str) -> str:
+    """What the sessions table stores for a session cookie: its SHA-256 (the cookie is 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_csrf_cookie() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Signer:
@@ -44,33 +58,10 @@ class Signer:
     def _mac(self, purpose: str, data: bytes) -> str:
         return hmac.new(self.secret, purpose.encode() + b"\0" + data, hashlib.sha256).hexdigest()
 
-    def make_session(self, user_id: int, password_hash: str | None, now: float | None = None) -> str:
-        now = time.time() if now is None else now
-        payload = {"u": user_id, "f": password_fingerprint(password_hash), "e": int(now + SESSION_SECONDS),
-                   "n": secrets.token_hex(8)}
-        raw = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-        return f"{raw}.{self._mac('session', raw.encode())}"
+    def csrf_token(self, csrf_cookie: str, session_cookie: str | None) -> str:
+        """The token for this visitor's CSRF cookie within this session (none before sign-in)."""
+        session = session_key(session_cookie) if well_formed(session_cookie) else ""
+        return self._mac("csrf", f"{csrf_cookie}\0{session}".encode())
 
-    def read_session(self, cookie: str | None, now: float | None = None) -> SessionData | None:
-        """The session in a cookie, or None when it is absent, forged, malformed or expired."""
-        if not cookie or cookie.count(".") != 1 or len(cookie) > 512:
-            return None
-        raw, mac = cookie.split(".")
-        if not hmac.compare_digest(mac, self._mac("session", raw.encode())):
-            return None
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(raw))
-            data = SessionData(int(payload["u"]), str(payload["f"]), int(payload["e"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-        return data if data.expires > (time.time() if now is None else now) else None
-
-    def csrf_token(self, csrf_cookie: str) -> str:
-        return self._mac("csrf", csrf_cookie.encode())
-
-    def check_csrf(self, csrf_cookie: str | None, token: str | None) -> bool:
-        return bool(csrf_cookie and token) and hmac.compare_digest(self.csrf_token(csrf_cookie), token)
-
-
-def new_csrf_cookie() -> str:
-    return secrets.token_urlsafe(24)
+    def check_csrf(self, csrf_cookie: str | None, session_cookie: str | None, token: str | None) -> bool:
+        return well_formed(csrf_cookie) and same_text(self.csrf_token(csrf_cookie, session_cookie), token)

@@ -9,21 +9,14 @@ from podium.errors import PodiumError
 from podium.platform.identity import Actor
 from podium.web.auth import tokens
 from podium.web.auth.accounts import sign_in, sign_up
-from podium.web.auth.sessions import CSRF_COOKIE
-from podium.web.deps import Caller, CsrfFailed, NotAuthenticated, caller, db, require_user, state
+from podium.web.deps import Caller, NotAuthenticated, caller, check_csrf, db, require_user, state
 from podium.web.errors import field_of, public_message
 from podium.web.pages.render import page, redirect, safe_next
 from podium.web.params import ObjectId
-from podium.web.session_cookies import end_session, start_session
+from podium.web.session_cookies import client_address, end_session, start_session
 
 router = APIRouter(include_in_schema=False)
 ANON = Caller(None, "anonymous")
-
-
-def _check_csrf(request: Request, token: str) -> None:
-    """Sign-in and sign-up forms have no session yet, but still must come from our own pages."""
-    if not state(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token):
-        raise CsrfFailed("The form's security token is missing or out of date.", hint="Reload the page and try again.")
 
 
 @router.get("/login")
@@ -33,15 +26,16 @@ def login_page(request: Request, next: str = "/", who: Caller = Depends(caller))
 
 @router.post("/login")
 def login(request: Request, username: str = Form("", max_length=100), password: str = Form("", max_length=1024),
-          next: str = Form("/", max_length=300), csrf_token: str = Form("", max_length=200),
-          session: Session = Depends(db)):
-    _check_csrf(request, csrf_token)
-    user = sign_in(session, username, password)
-    if user is None:
+          next: str = Form("/", max_length=300), csrf_token: str = Form("", max_length=200)):
+    check_csrf(request, csrf_token)  # no session yet, but the form must still come from our own page
+    web = state(request)
+    web.guard.sign_in(client_address(request), username)
+    actor = sign_in(web.read_factory, web.guard.hasher, username, password)
+    if actor is None:
         return page(request, "login.html", ANON, 401, next=safe_next(next), values={"username": username},
                     errors={"password": "The username or password is wrong."})
     response = redirect(safe_next(next))
-    start_session(request, response, user)
+    start_session(request, response, actor.id)
     return response
 
 
@@ -52,18 +46,17 @@ def signup_page(request: Request, who: Caller = Depends(caller)):
 
 @router.post("/signup")
 def signup(request: Request, username: str = Form("", max_length=100), password: str = Form("", max_length=1024),
-           email: str = Form("", max_length=320), csrf_token: str = Form("", max_length=200),
-           session: Session = Depends(db)):
-    _check_csrf(request, csrf_token)
+           email: str = Form("", max_length=320), csrf_token: str = Form("", max_length=200)):
+    check_csrf(request, csrf_token)
+    web = state(request)
+    web.guard.sign_up(client_address(request))
     try:
-        user = sign_up(session, username, password, email)
-        session.commit()
+        actor = sign_up(web.factory, web.read_factory, web.guard.hasher, username, password, email)
     except PodiumError as err:
-        session.rollback()
         return page(request, "signup.html", ANON, 409 if err.kind == "conflict" else 422,
                     values={"username": username, "email": email}, errors={field_of(err) or "username": public_message(err)})
     response = redirect("/account")
-    start_session(request, response, user)
+    start_session(request, response, actor.id)
     return response
 
 

@@ -32,9 +32,9 @@ def entry_page(request: Request, entry_id: ObjectId, who: Caller = Depends(calle
 
 
 @router.post("/entries/{entry_id}/vote")
-def vote(entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db),
+def vote(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db),
          back: str = Form("/queue", max_length=200)):
-    actions.vote(session, entry_id, actor)
+    actions.vote(session, entry_id, actor, state(request).guard)
     return redirect(safe_next(back))
 
 

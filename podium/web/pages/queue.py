@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from podium.platform import job_ops
 from podium.platform.identity import Actor
-from podium.web.deps import Caller, caller, db, require_user
+from podium.web import actions
+from podium.web.deps import Caller, caller, db, require_user, state
 from podium.web.jobs import job_status
 from podium.web.pages.render import page, redirect
 from podium.web.params import ObjectId
@@ -29,7 +30,7 @@ def job_page(request: Request, job_id: ObjectId, who: Caller = Depends(caller), 
     job = job_status(session, job_id)
     mine = who.actor is not None and (who.actor.is_operator or job["submitter_id"] == who.actor.id)
     return page(request, "job.html", who, job=job, can_cancel=mine and job["state"] in ("pending", "running"),
-                can_requeue=bool(who.actor and who.actor.is_operator) and job["state"] in ("failed", "cancelled", "finished"),
+                can_requeue=job_ops.may_requeue(job["state"], job["submitter_id"], who.actor),
                 refresh=REFRESH_SECONDS if job["state"] in ("pending", "running") else None)
 
 
@@ -41,7 +42,7 @@ def cancel(job_id: ObjectId, actor: Actor = Depends(require_user), session: Sess
 
 
 @router.post("/jobs/{job_id}/requeue")
-def requeue(job_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
-    new_id = job_ops.requeue_job(session, job_id, actor)
-    session.commit()
+def requeue(request: Request, job_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
+    web = state(request)
+    new_id = actions.requeue(session, job_id, actor, web.guard, web.config.settings)
     return redirect(f"/jobs/{new_id}")

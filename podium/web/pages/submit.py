@@ -43,6 +43,7 @@ def submit_form(request: Request, model: str = Form("", max_length=1024), revisi
               "base_model": base_model, "model_type": model_type, "use_chat_template": use_chat_template,
               "suite": suite}
     who = Caller(actor, "session")
+    state(request).guard.action("submissions", actor)  # a throttled form answers 429 with Retry-After
     try:
         body = SubmitBody(**{**values, "revision": revision or None, "base_model": base_model or None})
         receipt = submit_model(session, body, actor, state(request).config.settings)

@@ -18,6 +18,7 @@ from pathlib import Path
 from podium import paths
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
 from podium.eval import provenance
+from podium.eval import weights as overlays
 from podium.eval.model_ref import ModelRef, check_loadable, resolve_model
 from podium.eval.normalize import suite_average
 from podium.eval.progress import Progress
@@ -52,6 +53,12 @@ class EvalRequest:
     extra_model_args: dict = field(default_factory=dict)
     trace_base: str | None = None
     """Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
+    weights: str = "original"
+    """"adapter" or "delta": `model` is applied to `base_model` (pinned by `base_revision`), see eval/weights."""
+    base_model: str | None = None
+    base_revision: str | None = None
+    quantization: str | None = None
+    """8bit, 4bit (bitsandbytes, at load time), gptq or awq (pre-quantized); CUDA only."""
 
 
 def _check_request(req: EvalRequest) -> None:
@@ -63,6 +70,7 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
     if req.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
+    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization)
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",
@@ -83,7 +91,10 @@ def build_lm(req: EvalRequest, ref: ModelRef):
 
     if req.backend == "podium":
         import podium.engine  # noqa: F401  (registers the backend)
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False, **req.extra_model_args}
+    from podium.engine.quantization import load_kwargs
+
+    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False,
+            **load_kwargs(req.quantization, req.dtype), **req.extra_model_args}
     if ref.source == "hub" and ref.revision:
         args["revision"] = ref.revision
     try:
@@ -157,27 +168,36 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
 
 def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     """Evaluate `req.model` on the suite; write `results.json` and `details/` under `req.output`."""
-    from podium.eval.data import DataUsage
-    from podium.eval.details import write_details
-
     started_at, t0 = provenance.now_iso(), time.monotonic()
     _check_request(req)
     suite = get_suite(req.suite)
-    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
     ref = resolve_model(req.model, req.revision)
-    facts = check_loadable(ref, chat_template=req.chat_template)
+    overlays.check_quantization(req.quantization, req.device, ref.load_path)
+    with overlays.applied(ref, weights=req.weights, base_model=req.base_model, base_revision=req.base_revision,
+                          dtype=req.dtype) as (load_ref, overlay):
+        return _evaluate(req, suite, ref, load_ref, overlay, started_at, t0, on_task_done)
+
+
+def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overlay: dict | None, started_at: str,
+              t0: float, on_task_done) -> dict:
+    """The run itself; `load_ref` is what the backends load (the merged folder of an adapter or delta)."""
+    from podium.eval.data import DataUsage
+    from podium.eval.details import write_details
+
+    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
+    facts = {**check_loadable(load_ref, chat_template=req.chat_template), **({"weights": overlay} if overlay else {})}
     data = paths.data_dir(req.data_dir)
-    _go_offline(ref, data)
+    _go_offline(load_ref, data)
     paths.ensure_nltk_data()
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
     if suite.kind == "trace":
-        return _run_trace_suite(req, suite, ref, facts, data, output, started_at, t0)
+        return _run_trace_suite(req, suite, ref, load_ref, facts, data, output, started_at, t0)
     runs = _run_groups(specs)
     progress = Progress(output / "progress.json", task_count=len(runs))
     progress.update()
-    lm = build_lm(req, ref)
+    lm = build_lm(req, load_ref)
     manager = task_manager()
     usage = DataUsage(data_dir=data) if data is not None else None
 
@@ -239,6 +259,7 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
             "backend": req.backend,
             "device": req.device,
             "dtype": req.dtype,
+            "quantization": req.quantization,
             "batch_size": req.batch_size,
             "limit": req.limit,
             "gen_kwargs": req.gen_kwargs,
@@ -252,15 +273,15 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
     }
 
 
-def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: Path | None, output: Path,
-                     started_at: str, t0: float) -> dict:
+def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, facts: dict, data: Path | None,
+                     output: Path, started_at: str, t0: float) -> dict:
     """The `trace` suite: perplexity and the match test against the base (podium.tracing.suite)."""
     from podium.tracing.suite import data_files, evaluate_trace_suite
 
     progress = Progress(output / "progress.json", task_count=1)
     progress.update(task_index=0, task="trace")
-    tasks, extra = evaluate_trace_suite(suite, ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
-                                        revision=ref.revision if ref.source == "hub" else None)
+    tasks, extra = evaluate_trace_suite(suite, load_ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
+                                        revision=load_ref.revision if load_ref.source == "hub" else None)
     progress.update(task_index=1)
     podium_block = {
         **_block_head(suite, tasks, None, False),

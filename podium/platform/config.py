@@ -86,9 +86,16 @@ class Settings(BaseModel):
         description="The tracing command the provenance check runs (`--check --json FILE` appended).",
     )
 
-    # Footprint shown on the leaderboard: GPU-hours = wall hours x gpus_per_job;
+    # Hardware: a job's GPU count = ceil(params x bytes per parameter x memory_overhead / gpu_memory_gb).
+    gpu_memory_gb: float = Field(80.0, gt=0, description="Memory of one GPU of this deployment's workers (H100: 80).")
+    memory_overhead: float = Field(
+        1.2, ge=1.0, description="Memory a job needs per byte of weights (KV cache, activations, packs).")
+    worker_seen_seconds: float = Field(
+        24 * 3600.0, description="Workers seen within this time are the deployment's: a submission none of them "
+        "can run (quantized without a capable GPU worker, more GPUs than any holds) is refused.")
+
+    # Footprint shown on the leaderboard: GPU-hours = wall hours x the job's GPUs;
     # CO2 kg = GPU-hours x gpu_power_kw x carbon_g_per_kwh / 1000.
-    gpus_per_job: int = 1
     gpu_power_kw: float = Field(0.7, description="Board power of one GPU at load (H100 SXM: 700 W).")
     carbon_g_per_kwh: float = Field(
         269.8, description="Grid carbon intensity; 269.8 is the figure the Open LLM Leaderboard used."

@@ -38,6 +38,7 @@ class JobSummary:
     queue_position: int | None  # 1 = next to run, for pending jobs
     progress: dict | None
     error_class: str | None
+    gpus: int
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,7 +59,7 @@ def list_jobs(session: Session, *, states: list[str] | None = None, submitter_id
     return [
         JobSummary(job.id, job.state, job.kind, job.attempt, model.repo_id, model.revision, model.precision,
                    sub.use_chat_template, sub.suite, n_votes, sub.submitted_at, sub.submitter_id, position,
-                   job.progress, job.error_class)
+                   job.progress, job.error_class, job.gpus)
         for (job, sub, model, n_votes), position in rows[:limit]
     ]
 
@@ -123,7 +124,7 @@ def requeue_job(session: Session, job_id: int, actor: Actor) -> int:
         raise Conflict(f"Submission #{job.submission_id} already has job #{active} queued or running.")
     now = utcnow()
     rerun = Job(submission_id=job.submission_id, state="pending", kind="rerun", rerun_of_id=job.id,
-                created_at=now, updated_at=now)
+                created_at=now, updated_at=now, gpus=job.gpus)
     session.add(rerun)
     session.flush()
     return rerun.id

@@ -1,6 +1,8 @@
 """The platform's fixed vocabularies, import-free so the CLI can build its parser quickly."""
 
 PRECISIONS = ("float32", "float16", "bfloat16", "8bit", "4bit", "gptq")
+QUANTIZED_PRECISIONS = ("8bit", "4bit", "gptq")  # CUDA only: run by a worker that advertises them
+DEVICE_KINDS = ("cpu", "cuda")
 ROLES = ("user", "operator")
 WEIGHT_TYPES = ("Original", "Delta", "Adapter")
 MODEL_TYPES = ("pretrained", "continuously pretrained", "fine-tuned", "chat", "merge", "multimodal")

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from podium.paths import podium_home
 from podium.platform import provenance as base_check
-from podium.platform import queue
+from podium.platform import queue, workers
+from podium.platform.capacity import Capabilities
 from podium.platform.classify import classify
 from podium.platform.config import Settings
 from podium.platform.db import transaction
@@ -31,6 +32,7 @@ from podium.platform.result_files import ParsedResult, parse_results, publish, r
 from podium.platform.supervisor import RunOutcome, run_supervised, tail
 
 DTYPE_PRECISIONS = ("float32", "float16", "bfloat16")
+QUANTIZED_DTYPE = "float16"  # compute dtype of quantized runs (bitsandbytes, GPTQ kernels)
 # A run stops itself when its lease has gone unrenewed for this share of the lease time, so it
 # has ended before the reaper can hand the job to another worker (no two runs at once).
 LEASE_SAFETY = 0.8
@@ -49,6 +51,12 @@ def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
         cmd += ["--revision", claim.revision]
     if claim.precision in DTYPE_PRECISIONS:
         cmd += ["--dtype", claim.precision]
+    else:  # never run a quantized job in another precision
+        cmd += ["--quantization", claim.precision, "--dtype", QUANTIZED_DTYPE]
+    if claim.weight_type != "Original":
+        cmd += ["--weights", claim.weight_type.lower(), "--base-model", str(claim.base_model)]
+        if claim.base_revision:
+            cmd += ["--base-revision", claim.base_revision]
     if claim.use_chat_template:
         cmd.append("--chat-template")
     if settings.eval_limit:
@@ -89,8 +97,11 @@ def _remove_run_dir(run_dir: Path) -> None:
 
 class Worker:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, *, home: Path | None = None,
-                 worker_id: str | None = None, say: Callable[[str], None] = print):
+                 worker_id: str | None = None, say: Callable[[str], None] = print,
+                 capabilities: Capabilities | None = None):
         self.factory = factory
+        self.capabilities = capabilities or workers.detect()
+        self.advertised_at = float("-inf")
         self.settings = settings
         self.home = home or podium_home()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -104,6 +115,7 @@ class Worker:
     def run(self, *, until_empty: bool = False, max_jobs: int | None = None) -> int:
         """Process jobs until stopped, or `max_jobs`, or (until_empty) no job is pending or running
         any more (a running job of a dead worker comes back when its lease expires); returns how many ran."""
+        self.say(f"worker {self.worker_id}: {self.capabilities.describe()}")
         done = 0
         while not self.stopping and (max_jobs is None or done < max_jobs):
             try:
@@ -122,13 +134,21 @@ class Worker:
         with transaction(self.factory) as session:
             return queue.active_jobs(session) == 0
 
+    def advertise(self, session: Session) -> None:
+        """Write what this worker can run, at most once per heartbeat interval."""
+        if time.monotonic() - self.advertised_at >= self.settings.heartbeat_seconds:
+            workers.advertise(session, self.worker_id, self.capabilities)
+            self.advertised_at = time.monotonic()
+
     def run_one(self) -> bool:
         with transaction(self.factory) as session:
+            self.advertise(session)
             for job_id, state in queue.reap_expired(session, self.settings):
                 self.say(f"job {job_id}: lease expired, now {state}")
         claimed_at = time.monotonic()  # the lease runs from (no earlier than) here
         with transaction(self.factory) as session:
-            claim = queue.claim_next(session, self.worker_id, self.settings)
+            claim = queue.claim_next(session, self.worker_id, self.settings,
+                                     runs=workers.claimable(self.capabilities))
         if claim is None:
             return False
         self.say(f"job {claim.job_id} (attempt {claim.attempt}): {claim.repo_id} {claim.precision} suite {claim.suite}")
@@ -188,6 +208,7 @@ class Worker:
             try:
                 with transaction(self.factory) as session:
                     held = queue.heartbeat(session, claim, self.settings, progress, run_dir=str(run_dir))
+                    self.advertise(session)
             except Exception as err:  # a short outage: the lease outlives it
                 unrenewed = time.monotonic() - last["held"]
                 if unrenewed < LEASE_SAFETY * self.settings.lease_seconds:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from support.models import build_delta, build_lora
 from podium.errors import ModelLoadError, UsageError
 from podium.eval.details import read_details
 from podium.eval.runner import EvalRequest, run_evaluation
@@ -17,20 +18,6 @@ from podium.paths import podium_home
 
 TOLERANCE = 1e-5
 TASKS = ["arc_challenge", "hellaswag"]
-
-
-def build_lora(base: Path, out: Path, *, seed: int = 0) -> Path:
-    """A real PEFT LoRA on the GPT-2 demo model, with non-zero weights (so it changes the scores)."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(base)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"], fan_in_fan_out=True,
-                        init_lora_weights=False)
-    get_peft_model(model, config).save_pretrained(out)
-    return out
 
 
 def merged_reference(base: Path, adapter: Path, out: Path) -> Path:
@@ -41,16 +28,6 @@ def merged_reference(base: Path, adapter: Path, out: Path) -> Path:
     merged = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), adapter).merge_and_unload()
     merged.save_pretrained(out)
     AutoTokenizer.from_pretrained(base).save_pretrained(out)
-    return out
-
-
-def build_delta(base: Path, full: Path, out: Path) -> Path:
-    """full - base, tensor by tensor, in float32."""
-    from safetensors.torch import load_file, save_file
-
-    base_t, full_t = load_file(base / "model.safetensors"), load_file(full / "model.safetensors")
-    out.mkdir(parents=True)
-    save_file({k: full_t[k] - base_t[k] for k in base_t}, str(out / "model.safetensors"), metadata={"format": "pt"})
     return out
 
 

@@ -13,9 +13,9 @@ from podium.platform.leaderboard import MODEL_TYPE_LABELS
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
 
-METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "model_type", "architecture",
-            "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge", "available",
-            "source")
+METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "base_revision", "model_type",
+            "architecture", "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge",
+            "available", "source")
 
 
 def latest_result(session: Session, submission_id: int) -> Result | None:
@@ -35,6 +35,11 @@ def reproduce_command(sub: Submission, result: Result | None) -> str:
         cmd += ["--revision", model.revision]
     if model.precision in ("float32", "float16", "bfloat16"):
         cmd += ["--dtype", model.precision]
+    else:
+        cmd += ["--quantization", model.precision, "--dtype", run.get("dtype") or "float16"]
+    if model.weight_type != "Original":
+        cmd += ["--weights", model.weight_type.lower(), "--base-model", str(model.base_model)]
+        cmd += ["--base-revision", model.base_revision] if model.base_revision else []
     if sub.use_chat_template:
         cmd.append("--chat-template")
     if run.get("limit"):

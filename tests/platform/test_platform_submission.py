@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
 from support.models import (
-    SHORT_CARD, build_lora, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template, rewrite_card,
+    SHORT_CARD, build_lora, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template,
+    rewrite_card,
 )
 from podium.eval.model_ref import content_hash
 from podium.platform import moderation

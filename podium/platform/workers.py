@@ -68,9 +68,10 @@ def check_runnable(session: Session, needs: Needs, settings: Settings, now: date
     if needs.cuda:
         able = [c for c in gpu_workers if needs.precision in c.quantization]
         if not able:
+            why = ("none of its GPU workers has the library for it" if gpu_workers
+                   else "quantized weights run on CUDA GPUs only, and none is registered")
             raise SubmissionRejected(
-                "hardware", f"This leaderboard has no GPU worker for {needs.precision}: quantized weights run on "
-                "CUDA GPUs only, and no registered worker has the library for them.",
+                "hardware", f"This leaderboard has no GPU worker for {needs.precision}: {why}.",
                 hint="Submit the model in float16 or bfloat16, or ask the operators to add such a worker.")
         most = max(c.gpu_count for c in able)
         raise SubmissionRejected(

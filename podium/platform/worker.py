@@ -120,12 +120,13 @@ class Worker:
         while not self.stopping and (max_jobs is None or done < max_jobs):
             try:
                 ran = self.run_one()
+                drained = not ran and until_empty and self._queue_drained()
             except Exception:  # a database outage must not kill the worker; leases protect the jobs
                 self.say(f"worker error, retrying:\n{traceback.format_exc()}")
-                ran = False
+                ran = drained = False
             done += ran
             if not ran:
-                if until_empty and self._queue_drained():
+                if drained:
                     break
                 time.sleep(self.settings.poll_seconds)
         return done

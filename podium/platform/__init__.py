@@ -10,7 +10,10 @@ objects; the caller commits and passes the authenticated `identity.Actor`):
   leaderboard.leaderboard -> Board (rows in the open-llm-leaderboard/contents schema)
   export.write_export     parquet | csv | json
 Submission checks: model_source (where the model is, pinned revision), weights (safetensors
-headers), facts (what the files say), validation (one function per rule).
+headers), facts (what the files say), validation (one function per rule), overlay_checks
+(Adapter/Delta weights against their base).
+Hardware: capacity (a job's GPU count and needs, pure), workers (the workers table: what each
+worker advertises, refusal of jobs none can run, the claim filter).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
 worker + supervisor + guard (running evaluations), classify (error classes), result_files.

@@ -40,7 +40,8 @@ class Settings(BaseModel):
     )
     accepted_precisions: list[str] = Field(
         default_factory=lambda: ["float32", "float16", "bfloat16"],
-        description="Precisions this deployment's evaluator can run; quantized ones need a backend that supports them.",
+        description="Precisions this deployment accepts; quantized ones also need a registered GPU worker that "
+        "advertises them.",
     )
     quota_per_org: int = Field(5, description="Submissions per model organisation within quota_window_days "
                                "(official providers' models and operators' submissions are exempt).")

@@ -70,7 +70,7 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
     if req.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
-    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization)
+    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization, req.backend)
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",

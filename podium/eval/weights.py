@@ -25,9 +25,10 @@ WEIGHTS = ("original", "adapter", "delta")
 OVERLAYS = ("adapter", "delta")
 
 
-def check_options(weights: str, base_model: str | None, base_revision: str | None, quantization: str | None) -> None:
+def check_options(weights: str, base_model: str | None, base_revision: str | None, quantization: str | None,
+                  backend: str) -> None:
     """The flag combinations `podium eval` accepts (UsageError with the reason otherwise)."""
-    from podium.engine.quantization import PREQUANTIZED, QUANTIZATIONS
+    from podium.engine.quantization import AT_LOAD_TIME, PREQUANTIZED, QUANTIZATIONS
 
     if weights not in WEIGHTS:
         raise UsageError(f"Unknown --weights '{weights}'.", hint=f"Choose among: {', '.join(WEIGHTS)}.")
@@ -37,6 +38,10 @@ def check_options(weights: str, base_model: str | None, base_revision: str | Non
         raise UsageError("--base-model and --base-revision apply only with --weights adapter or delta.")
     if quantization is not None and quantization not in QUANTIZATIONS:
         raise UsageError(f"Unknown --quantization '{quantization}'.", hint=f"Choose among: {', '.join(QUANTIZATIONS)}.")
+    if backend == "hf" and quantization in AT_LOAD_TIME:
+        # HFLM (lm-eval 0.4.13) passes its own quantization_config to from_pretrained as well as ours.
+        raise UsageError(f"The hf comparison backend cannot quantize at load time ({quantization}): lm-eval 0.4.13's "
+                         "HFLM accepts no quantization_config argument.", hint="Use --backend podium.")
     if weights in OVERLAYS and quantization in PREQUANTIZED:
         raise UsageError(f"{weights.capitalize()} weights are merged into a full-precision base, so they cannot be "
                          f"{quantization} models.", hint="Use 8bit or 4bit to quantize the merged model at load time.")
@@ -122,6 +127,10 @@ def check_quantization(quantization: str | None, device: str, load_path: str) ->
 
     config_file = Path(load_path) / "config.json"
     declared = config_method(json.loads(config_file.read_text())) if config_file.is_file() else None
+    if declared and declared not in PREQUANTIZED:
+        raise UsageError(f"The model is {declared}-quantized (its config's quantization_config), which Podium does "
+                         "not run.", hint="Evaluate its full-precision weights (with --quantization 8bit or 4bit to "
+                         "quantize them at load time), or a GPTQ or AWQ version.")
     if declared and declared != quantization:
         raise UsageError(f"The model is {declared}-quantized (its config's quantization_config); evaluate it with "
                          f"--quantization {declared}.")

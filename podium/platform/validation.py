@@ -65,6 +65,10 @@ def check_precision(request: SubmissionRequest, facts: ModelFacts, settings: Set
             f"This deployment does not evaluate {request.precision} models; "
             f"accepted precisions: {', '.join(settings.accepted_precisions)}.",
         )
+    if facts.quant_method and facts.quant_method != "gptq":
+        raise SubmissionRejected(
+            "precision", f"The model is {facts.quant_method}-quantized, which this leaderboard does not evaluate.",
+            hint="Submit its full-precision weights (8bit and 4bit are quantized at load time) or a GPTQ version.")
     is_gptq = facts.quant_method == "gptq"
     if is_gptq != (request.precision == "gptq"):
         raise SubmissionRejected(

@@ -130,6 +130,7 @@ def test_changed_base_is_refused_against_its_pin(demo_models, eval_data_dir, tmp
     ({"quantization": "3bit"}, "Unknown --quantization"),
     ({"weights": "delta", "base_model": "x/y", "quantization": "gptq"}, "cannot be gptq models"),
     ({"quantization": "4bit"}, "4bit weights run on CUDA GPUs only"),
+    ({"quantization": "4bit", "backend": "hf"}, "The hf comparison backend cannot quantize at load time"),
     ({"quantization": "8bit", "device": "cpu"}, "8bit weights run on CUDA GPUs only"),
     ({"quantization": "gptq"}, "needs a model whose config has a gptq quantization_config"),
 ])
@@ -147,3 +148,6 @@ def test_a_quantized_model_is_never_run_in_full_precision(demo_models, tmp_path)
                                                                                       "bits": 4}}))
     with pytest.raises(UsageError, match="is gptq-quantized .* evaluate it with --quantization gptq"):
         run_evaluation(EvalRequest(model=str(model), output=tmp_path / "out"))
+    (model / "config.json").write_text(json.dumps({**config, "quantization_config": {"quant_method": "fp8"}}))
+    with pytest.raises(UsageError, match="is fp8-quantized .*, which Podium does not run"):
+        run_evaluation(EvalRequest(model=str(model), output=tmp_path / "out", quantization="8bit"))

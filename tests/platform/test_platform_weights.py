@@ -4,6 +4,7 @@ weights run end to end through submit -> worker (the real `podium eval`) -> boar
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import sys
@@ -150,3 +151,11 @@ def test_overlay_end_to_end_through_the_worker_to_the_board(sqlite_db, home, mir
     assert entry["metadata"]["base_revision"] == content_hash(mirror / "acme" / "good")
     assert f"--weights {kind.lower()} --base-model acme/good --base-revision" in entry["provenance"]["reproduce"]
     assert not list((home / "scratch").iterdir())  # the merged copy is removed after the run
+
+
+def test_a_model_quantized_in_a_format_podium_does_not_run_is_refused(sqlite_db, mirror):
+    folder = copy_model(mirror / "acme" / "good", mirror, "acme/awq")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "quantization_config": {"quant_method": "awq"}}))
+    error = rejected(sqlite_db, request("acme/awq", "Original", None, precision="float32"))
+    assert error.rule == "precision" and "The model is awq-quantized" in error.message

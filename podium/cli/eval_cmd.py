@@ -51,6 +51,10 @@ def _run(args) -> int:
         gen_kwargs=_gen_kwargs(args.gen_kwargs),
         command_line=command_line(),
         trace_base=args.trace_base,
+        weights=args.weights,
+        base_model=args.base_model,
+        base_revision=args.base_revision,
+        quantization=args.quantization,
     )
     bar = tqdm(desc="podium eval", unit="task", file=sys.stderr)
 
@@ -86,6 +90,11 @@ def register(subparsers) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", help=", ".join(DTYPES))
     p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--weights", default="original", help="original (default), adapter (a PEFT adapter merged into "
+                   "--base-model) or delta (added to --base-model tensor by tensor)")
+    p.add_argument("--base-model", help="--weights adapter|delta: the base model (folder or hub id)")
+    p.add_argument("--base-revision", help="the base's pinned revision (hub commit, or a local folder's content hash)")
+    p.add_argument("--quantization", help="8bit or 4bit (bitsandbytes), gptq or awq (pre-quantized); CUDA only")
     p.add_argument("--chat-template", action="store_true", help="apply the tokenizer's chat template (v2 style)")
     p.add_argument("--gen-kwargs", help="override generation settings, e.g. max_gen_toks=64 (off-protocol, recorded)")
     p.add_argument("--trace-base", help="suite trace: the base model of the match test "

@@ -84,7 +84,8 @@ def cmd_submit(args) -> int:
     else:
         verb = "Queued" if receipt.created else "Already queued (same idempotency key)"
         print(f"{verb}: job #{receipt.job_id} for {receipt.repo_id} at {receipt.revision[:12]} "
-              f"({receipt.precision}, {receipt.params_billion:.3g}B parameters), submission #{receipt.submission_id}.")
+              f"({receipt.precision}, {receipt.params_billion:.3g}B parameters, {receipt.gpus} GPU(s) on a GPU "
+              f"worker), submission #{receipt.submission_id}.")
     return 0
 
 
@@ -101,6 +102,22 @@ def cmd_worker(args) -> int:
     print(f"worker {worker.worker_id} started; {PRIORITY_FORMULA}", flush=True)
     done = worker.run(until_empty=args.until_empty, max_jobs=1 if args.once else args.max_jobs)
     print(f"worker {worker.worker_id} stopped after {done} job(s)")
+    return 0
+
+
+def cmd_workers(args) -> int:
+    """The workers seen within `worker_seen_seconds`, with what each can run."""
+    from podium.platform.workers import capabilities, registered
+
+    factory, settings = _open(args), _settings(args)
+    with factory() as session:
+        rows = registered(session, settings)
+    if args.json:
+        return _print_json([{c.name: getattr(w, c.name) for c in w.__table__.columns} for w in rows]) or 0
+    for w in rows:
+        print(f"{w.id}  seen {w.seen_at:%Y-%m-%d %H:%M:%S}  {capabilities(w).describe()}")
+    if not rows:
+        print("No worker has registered yet: quantized submissions are refused until a GPU worker that runs them does.")
     return 0
 
 
@@ -260,6 +277,10 @@ def register(subparsers) -> None:
     p.add_argument("--limit", type=int, help="documents per task (smoke runs)")
     p.add_argument("--eval-command", help="evaluator command line (default: python -m podium.cli.main eval)")
     p.set_defaults(func=cmd_worker)
+
+    p = subparsers.add_parser("workers", parents=[common], help="list the registered workers and what they can run")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_workers)
 
     p = subparsers.add_parser("export", parents=[common], help="write the leaderboard (schema: podium.platform.export)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="parquet")

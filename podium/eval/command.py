@@ -2,15 +2,16 @@
 an entry page offers to reproduce, built in one place so the two never drift apart.
 
 A hub model is pinned by `--revision` (local copies are identified by their content hash,
-which the result records); a precision that is a dtype becomes `--dtype` (quantized weights
-say how they are stored).
+which the result records); a precision that is a dtype becomes `--dtype`; a quantized one
+becomes `--quantization` with its compute dtype, so it is never run in another precision.
+Adapter and Delta weights name their pinned base.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podium.modelref.precision import dtype_for
+from podium.modelref.precision import QUANTIZED, QUANTIZED_COMPUTE_DTYPE, dtype_for
 
 
 @dataclass(frozen=True)
@@ -25,15 +26,25 @@ class EvalCommand:
     limit: float | None = None
     backend: str | None = None
     trace_base: str | None = None
+    weight_type: str = "Original"
+    """Original, Adapter or Delta (the latter two are applied to `base_model` at load time)."""
+    base_model: str | None = None
+    base_revision: str | None = None
 
     def args(self, output: str) -> list[str]:
         """The arguments after `podium eval`."""
         cmd = ["--model", self.model, "--suite", self.suite, "--output", str(output)]
         if self.source == "hub" and self.revision:
             cmd += ["--revision", self.revision]
+        if self.precision in QUANTIZED:
+            cmd += ["--quantization", self.precision, "--dtype", QUANTIZED_COMPUTE_DTYPE]
         dtype = dtype_for(self.precision or "")
         if dtype:
             cmd += ["--dtype", dtype]
+        if self.weight_type != "Original":
+            cmd += ["--weights", self.weight_type.lower(), "--base-model", str(self.base_model)]
+            if self.base_revision:
+                cmd += ["--base-revision", self.base_revision]
         if self.chat_template:
             cmd.append("--chat-template")
         if self.limit:

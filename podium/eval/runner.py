@@ -18,6 +18,7 @@ from pathlib import Path
 from podium import paths
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
 from podium.eval import provenance
+from podium.eval import weights as overlays
 from podium.modelref import DTYPES, ModelRef, resolve
 from podium.modelref.checks import require_loadable
 from podium.settings import set_library_switches
@@ -53,6 +54,12 @@ class EvalRequest:
     extra_model_args: dict = field(default_factory=dict)
     trace_base: str | None = None
     """Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
+    weights: str = "original"
+    """"adapter" or "delta": `model` is applied to `base_model` (pinned by `base_revision`), see eval/weights."""
+    base_model: str | None = None
+    base_revision: str | None = None
+    quantization: str | None = None
+    """8bit, 4bit (bitsandbytes, at load time), gptq or awq (pre-quantized); CUDA only."""
 
 
 def _check_request(req: EvalRequest) -> None:
@@ -64,6 +71,7 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
     if req.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
+    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization, req.backend)
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",
@@ -77,8 +85,10 @@ def build_lm(req: EvalRequest, ref: ModelRef):
 
     if req.backend == "podium":
         import podium.engine  # noqa: F401  (registers the backend)
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False, **req.extra_model_args,
-            **ref.hub_kwargs}
+    from podium.engine.quantization import load_kwargs
+
+    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False,
+            **load_kwargs(req.quantization, req.dtype), **req.extra_model_args, **ref.hub_kwargs}
     try:
         return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
     except (MemoryError, RuntimeError) as err:
@@ -150,27 +160,36 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
 
 def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     """Evaluate `req.model` on the suite; write `results.json` and `details/` under `req.output`."""
-    from podium.eval.data import DataUsage
-    from podium.eval.details import write_details
-
     started_at, t0 = provenance.now_iso(), time.monotonic()
     _check_request(req)
     suite = get_suite(req.suite)
-    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
     ref = resolve(req.model, req.revision)
-    facts = require_loadable(ref, chat_template=req.chat_template)
+    overlays.check_quantization(req.quantization, req.device, ref.load_path)
+    with overlays.applied(ref, weights=req.weights, base_model=req.base_model, base_revision=req.base_revision,
+                          dtype=req.dtype) as (load_ref, overlay):
+        return _evaluate(req, suite, ref, load_ref, overlay, started_at, t0, on_task_done)
+
+
+def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overlay: dict | None, started_at: str,
+              t0: float, on_task_done) -> dict:
+    """The run itself; `load_ref` is what the backends load (the merged folder of an adapter or delta)."""
+    from podium.eval.data import DataUsage
+    from podium.eval.details import write_details
+
+    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
+    facts = {**require_loadable(load_ref, chat_template=req.chat_template), **({"weights": overlay} if overlay else {})}
     data = paths.data_dir(req.data_dir)
     # With a local model and local data nothing needs the hub: never wait on it.
-    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=ref.is_local and data is not None)
+    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=load_ref.is_local and data is not None)
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
     if suite.kind == "trace":
-        return _run_trace_suite(req, suite, ref, facts, data, output, started_at, t0)
+        return _run_trace_suite(req, suite, ref, load_ref, facts, data, output, started_at, t0)
     runs = _run_groups(specs)
     progress = Progress(output / "progress.json", task_count=len(runs))
     progress.update()
-    lm = build_lm(req, ref)
+    lm = build_lm(req, load_ref)
     manager = task_manager()
     usage = DataUsage(data_dir=data) if data is not None else None
 
@@ -232,6 +251,7 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
             "backend": req.backend,
             "device": req.device,
             "dtype": req.dtype,
+            "quantization": req.quantization,
             "batch_size": req.batch_size,
             "limit": req.limit,
             "gen_kwargs": req.gen_kwargs,
@@ -245,15 +265,15 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
     }
 
 
-def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: Path | None, output: Path,
-                     started_at: str, t0: float) -> dict:
+def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, facts: dict, data: Path | None,
+                     output: Path, started_at: str, t0: float) -> dict:
     """The `trace` suite: perplexity and the match test against the base (podium.tracing.suite)."""
     from podium.tracing.suite import data_files, evaluate_trace_suite
 
     progress = Progress(output / "progress.json", task_count=1)
     progress.update(task_index=0, task="trace")
-    tasks, extra = evaluate_trace_suite(suite, ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
-                                        revision=ref.revision if ref.source == "hub" else None)
+    tasks, extra = evaluate_trace_suite(suite, load_ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
+                                        revision=load_ref.revision if load_ref.source == "hub" else None)
     progress.update(task_index=1)
     podium_block = {
         **_block_head(suite, tasks, None, False),

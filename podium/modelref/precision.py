@@ -12,6 +12,10 @@ QUANTIZED = ("8bit", "4bit", "gptq")
 PRECISIONS = (*DTYPES, *QUANTIZED)
 
 
+QUANTIZED_COMPUTE_DTYPE = "float16"
+"""The compute dtype of quantized runs (bitsandbytes and GPTQ kernels)."""
+
+
 def dtype_for(precision: str) -> str | None:
     """The `--dtype` an evaluation of a model submitted in `precision` runs with (None: the weights decide)."""
     return precision if precision in DTYPES else None

@@ -11,7 +11,10 @@ objects; the caller commits and passes the authenticated `identity.Actor`):
   export.write_export     parquet | csv | json
 Submission checks: model_source (the pinned revision of a `podium.modelref` resolution),
 weights (safetensors headers), facts (what the files say), validation (one function per rule;
-`SubmissionRequest` fills the chat-template default: on for chat models).
+`SubmissionRequest` fills the chat-template default: on for chat models), overlay_checks
+(Adapter/Delta weights against their base).
+Hardware: capacity (a job's GPU count and needs, pure), workers (the workers table: what each
+worker advertises, refusal of jobs none can run, the claim filter).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
 worker + supervisor + guard (running evaluations; the command line is `podium.eval.command`),

@@ -40,8 +40,9 @@ class Settings(BaseModel):
         description="Largest parameter count (billions) accepted per precision.",
     )
     accepted_precisions: list[str] = Field(
-        default_factory=lambda: list(DTYPES),
-        description="Precisions this deployment's evaluator can run; quantized ones need a backend that supports them.",
+        default_factory=lambda: ["float32", "float16", "bfloat16"],
+        description="Precisions this deployment accepts; quantized ones also need a registered GPU worker that "
+        "advertises them.",
     )
     quota_per_org: int = Field(5, description="Submissions per model organisation within quota_window_days "
                                "(official providers' models and operators' submissions are exempt).")
@@ -88,9 +89,16 @@ class Settings(BaseModel):
         description="The tracing command the provenance check runs (`--check --json FILE` appended).",
     )
 
-    # Footprint shown on the leaderboard: GPU-hours = wall hours x gpus_per_job;
+    # Hardware: a job's GPU count = ceil(params x bytes per parameter x memory_overhead / gpu_memory_gb).
+    gpu_memory_gb: float = Field(80.0, gt=0, description="Memory of one GPU of this deployment's workers (H100: 80).")
+    memory_overhead: float = Field(
+        1.2, ge=1.0, description="Memory a job needs per byte of weights (KV cache, activations, packs).")
+    worker_seen_seconds: float = Field(
+        24 * 3600.0, description="Workers seen within this time are the deployment's: a submission none of them "
+        "can run (quantized without a capable GPU worker, more GPUs than any holds) is refused.")
+
+    # Footprint shown on the leaderboard: GPU-hours = wall hours x the job's GPUs;
     # CO2 kg = GPU-hours x gpu_power_kw x carbon_g_per_kwh / 1000.
-    gpus_per_job: int = 1
     gpu_power_kw: float = Field(0.7, description="Board power of one GPU at load (H100 SXM: 700 W).")
     carbon_g_per_kwh: float = Field(
         269.8, description="Grid carbon intensity; 269.8 is the figure the Open LLM Leaderboard used."

@@ -40,6 +40,7 @@ class JobSummary:
     queue_position: int | None  # 1 = next to run, for pending jobs
     progress: dict | None
     error_class: str | None
+    gpus: int
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +61,7 @@ def list_jobs(session: Session, *, states: list[str] | None = None, submitter_id
     return [
         JobSummary(job.id, job.state, job.kind, job.attempt, model.repo_id, model.revision, model.precision,
                    sub.use_chat_template, sub.suite, n_votes, sub.submitted_at, sub.submitter_id, position,
-                   job.progress, job.error_class)
+                   job.progress, job.error_class, job.gpus)
         for (job, sub, model, n_votes), position in rows[:limit]
     ]
 
@@ -127,7 +128,7 @@ def requeue_job(session: Session, job_id: int, actor: Actor, settings: Settings)
     now = utcnow()
     check_quota(session, job.submission.model.org, settings, now, actor)
     rerun = Job(submission_id=job.submission_id, state="pending", kind="rerun", rerun_of_id=job.id,
-                requested_by_id=actor.id, created_at=now, updated_at=now)
+                requested_by_id=actor.id, created_at=now, updated_at=now, gpus=job.gpus)
     session.add(rerun)
     session.flush()
     return rerun.id

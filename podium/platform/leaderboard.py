@@ -6,7 +6,7 @@ schema is listed in `export`). Differences: `Model` is the
 plain repo id (upstream: an HTML link), `Hub ❤️` and `Upload To Hub Date` are empty (not known
 offline), and a few columns are added at the end (Votes, GPU hours, Entry, ...).
 
-Footprint: GPU hours = job wall seconds / 3600 x gpus_per_job; CO₂ cost (kg) = GPU hours x
+Footprint: GPU hours = job wall seconds / 3600 x the job's GPUs; CO₂ cost (kg) = GPU hours x
 gpu_power_kw x carbon_g_per_kwh / 1000 (operator settings; defaults 0.7 kW and 269.8 g/kWh).
 """
 
@@ -82,7 +82,8 @@ def _query(suite: str):
                    .correlate(Model).scalar_subquery())
     official = exists().where(OfficialProvider.org == Model.org)
     return (
-        select(Model, Submission, Job.id, Job.wall_seconds, Result.tasks, Result.average, Result.average_complete,
+        select(Model, Submission, Job.id, (Job.wall_seconds * Job.gpus).label("gpu_seconds"), Result.tasks,
+               Result.average, Result.average_complete,
                Result.details_path, votes.label("votes"), flag_reason.label("flag_reason"), official.label("official"))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
         .join(latest, latest.c.submission_id == Submission.id)
@@ -92,18 +93,18 @@ def _query(suite: str):
     )
 
 
-def footprint(wall_seconds: float | None, settings: Settings) -> tuple[float | None, float | None]:
-    """(GPU hours, CO₂ kg) of one job's wall time."""
-    if wall_seconds is None:
+def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | None, float | None]:
+    """(GPU hours, CO₂ kg) of one job's wall time x its GPUs."""
+    if gpu_seconds is None:
         return None, None
-    gpu_hours = wall_seconds / 3600 * settings.gpus_per_job
+    gpu_hours = gpu_seconds / 3600
     return gpu_hours, gpu_hours * settings.gpu_power_kw * settings.carbon_g_per_kwh / 1000
 
 
-def _row(model: Model, sub: Submission, job_id: int, wall: float | None, result: ResultFields, votes: int,
+def _row(model: Model, sub: Submission, job_id: int, gpu_seconds: float | None, result: ResultFields, votes: int,
          flag_reason: str | None, official: bool, settings: Settings) -> dict:
     symbol, label = MODEL_TYPE_LABELS[model.model_type]
-    gpu_hours, co2 = footprint(wall, settings)
+    gpu_hours, co2 = footprint(gpu_seconds, settings)
     row = {
         "eval_name": f"{model.repo_id.replace('/', '_')}_{model.precision}", "Precision": model.precision,
         "Type": label, "T": symbol, "Weight type": model.weight_type, "Architecture": model.architecture,
@@ -129,10 +130,10 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None) 
     """Every entry of `suite` with a finished result, best average first."""
     board = Board(suite=suite or settings.default_suite)
     seen: dict[str, str] = {}
-    for model, sub, job_id, wall, tasks, average, complete, details, votes, flag_reason, official in session.execute(
+    for model, sub, job_id, gpu_seconds, tasks, average, complete, details, votes, flag_reason, official in session.execute(
             _query(board.suite)):
         result = ResultFields(tasks, average, complete, details)
-        board.rows.append(_row(model, sub, job_id, wall, result, votes, flag_reason, official, settings))
+        board.rows.append(_row(model, sub, job_id, gpu_seconds, result, votes, flag_reason, official, settings))
         board.task_scores[job_id] = tasks
         for key, task in result.tasks.items():
             seen.setdefault(key, task.get("title") or key)

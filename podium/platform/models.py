@@ -15,7 +15,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from podium.platform.db import utcnow
-from podium.platform.vocab import JOB_KINDS, JOB_STATES, MODEL_SOURCES, MODEL_TYPES, PRECISIONS, ROLES, WEIGHT_TYPES
+from podium.platform.vocab import (
+    DEVICE_KINDS, JOB_KINDS, JOB_STATES, MODEL_SOURCES, MODEL_TYPES, PRECISIONS, ROLES, WEIGHT_TYPES,
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -107,6 +109,8 @@ class Model(Base):
     precision: Mapped[str] = mapped_column(String(10))
     weight_type: Mapped[str] = mapped_column(String(10), default="Original")
     base_model: Mapped[str | None] = mapped_column(String(400))
+    base_revision: Mapped[str | None] = mapped_column(
+        String(80), doc="The declared base's commit sha or content hash, pinned at submission.")
     model_type: Mapped[str] = mapped_column(String(30))
     architecture: Mapped[str | None] = mapped_column(String(200))
     params_billion: Mapped[float | None] = mapped_column(Float)
@@ -160,6 +164,8 @@ class Job(Base):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), doc="Who asked for a rerun (a submitter's counts to the quota).")
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    gpus: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                      doc="GPUs of one host the job needs (from parameters and precision).")
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -221,3 +227,20 @@ class Flag(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Worker(Base):
+    """A worker and what it can run, as it last advertised (refreshed while it polls and heartbeats)."""
+
+    __tablename__ = "workers"
+    __table_args__ = (_one_of("device_kind", DEVICE_KINDS),)
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True, doc="The worker id (host:pid:random).")
+    host: Mapped[str] = mapped_column(String(200))
+    device_kind: Mapped[str] = mapped_column(String(10))
+    gpu_count: Mapped[int] = mapped_column(Integer)
+    gpu_memory_gb: Mapped[float | None] = mapped_column(Float, doc="Memory of one GPU.")
+    gpu_name: Mapped[str | None] = mapped_column(String(200))
+    quantization: Mapped[list] = mapped_column(JSON, doc="Quantized precisions it can run (8bit, 4bit, gptq).")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)

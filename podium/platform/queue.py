@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from podium.platform.config import Settings
@@ -55,22 +55,28 @@ class Claim:
     suite: str
     weight_type: str = "Original"
     base_model: str | None = None
+    base_revision: str | None = None
+    gpus: int = 1
 
 
 def _load_claim(session: Session, job_id: int, attempt: int, worker_id: str) -> Claim:
     sub, model = session.execute(
         select(Submission, Model).join(Model).join(Job, Job.submission_id == Submission.id).where(Job.id == job_id)
     ).one()
+    gpus = session.scalar(select(Job.gpus).where(Job.id == job_id))
     return Claim(job_id, attempt, worker_id, model.repo_id, model.source, model.location, model.revision,
-                 model.precision, sub.use_chat_template, sub.suite, model.weight_type, model.base_model)
+                 model.precision, sub.use_chat_template, sub.suite, model.weight_type, model.base_model,
+                 model.base_revision, gpus)
 
 
-def claim_next(session: Session, worker_id: str, settings: Settings, now: datetime | None = None) -> Claim | None:
-    """Atomically take the highest-priority pending job, or None when the queue is empty."""
+def claim_next(session: Session, worker_id: str, settings: Settings, now: datetime | None = None, *,
+               runs: ColumnElement[bool] | None = None) -> Claim | None:
+    """Atomically take the highest-priority pending job (among those matching `runs`, the worker's
+    `workers.claimable` condition), or None when there is none."""
     now = now or utcnow()
+    query = select(Job.id).join(Submission).join(Model).where(Job.state == "pending")
     candidates = session.scalars(
-        select(Job.id).join(Submission).where(Job.state == "pending")
-        .order_by(*priority_order()).limit(CLAIM_CANDIDATES)
+        (query if runs is None else query.where(runs)).order_by(*priority_order()).limit(CLAIM_CANDIDATES)
     ).all()
     for job_id in candidates:
         attempt = session.scalar(

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from podium.platform import validation
+from podium.platform import validation, workers
+from podium.platform.capacity import Needs, gpus_needed
 from podium.platform.config import Settings
 from podium.platform.db import utcnow
 from podium.platform.errors import DuplicateSubmission, SubmissionRejected
@@ -24,6 +25,7 @@ from podium.platform.facts import read_facts
 from podium.platform.identity import Actor
 from podium.platform.model_source import ResolvedModel, resolve
 from podium.platform.models import Job, Model, OfficialProvider, Submission, User
+from podium.platform.overlay_checks import check_overlay, missing_base
 from podium.platform.validation import SubmissionRequest
 
 __all__ = ["SubmissionRequest", "SubmissionReceipt", "Inspection", "inspect", "record", "submit"]
@@ -41,6 +43,7 @@ class Inspection:
     has_chat_template: bool
     is_moe: bool
     is_merge: bool
+    base_revision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class SubmissionReceipt:
     precision: str
     params_billion: float | None
     submitted_at: datetime
+    gpus: int
     created: bool  # False when an idempotency key replayed an earlier submission
 
 
@@ -63,12 +67,19 @@ def inspect(request: SubmissionRequest, actor: Actor, settings: Settings) -> Ins
     validation.check_base_model(request)
     resolved = resolve(request.model, request.revision, allow_paths=actor.is_operator)
     facts = read_facts(resolved)
-    base = None
+    base, base_revision = None, None
     if request.base_model:
         validation.check_opt_out(request.base_model, settings)
-        base_facts = read_facts(resolve(request.base_model, None, allow_paths=actor.is_operator))
-        # Delta/Adapter weights borrow the base's files; full weights only name it (provenance check).
-        base = base_facts if request.weight_type != "Original" else None
+        try:
+            base_resolved = resolve(request.base_model, None, allow_paths=actor.is_operator)
+        except SubmissionRejected as err:
+            raise missing_base(request.base_model, err) from err
+        base_facts = read_facts(base_resolved)
+        check_overlay(request, resolved, facts, base_resolved, base_facts)
+        # Delta/Adapter weights borrow the base's files, pinned at its revision; full weights only name it
+        # (provenance check).
+        if request.weight_type != "Original":
+            base, base_revision = base_facts, base_resolved.revision
     billions, source = validation.validate(request, facts, base, settings)
     chat = facts.has_chat_template or bool(base and base.has_chat_template)
     return Inspection(
@@ -76,14 +87,14 @@ def inspect(request: SubmissionRequest, actor: Actor, settings: Settings) -> Ins
         architecture=facts.architecture or (base.architecture if base else None),
         params_billion=billions, params_source=source, license=facts.license or "",
         has_chat_template=chat, is_moe=facts.is_moe or bool(base and base.is_moe),
-        is_merge=facts.is_merge or request.model_type == "merge",
+        is_merge=facts.is_merge or request.model_type == "merge", base_revision=base_revision,
     )
 
 
 def _receipt(sub: Submission, job: Job, created: bool) -> SubmissionReceipt:
     m = sub.model
     return SubmissionReceipt(sub.id, job.id, m.id, m.repo_id, m.revision, m.precision, m.params_billion,
-                             sub.submitted_at, created)
+                             sub.submitted_at, job.gpus, created)
 
 
 def _by_key(session: Session, key: str | None, actor: Actor) -> SubmissionReceipt | None:
@@ -154,7 +165,7 @@ def _get_or_add_model(session: Session, request: SubmissionRequest, ins: Inspect
             precision=request.precision, weight_type=request.weight_type, base_model=request.base_model,
             model_type=request.model_type, architecture=ins.architecture, params_billion=ins.params_billion,
             params_source=ins.params_source, license=ins.license, has_chat_template=ins.has_chat_template,
-            is_moe=ins.is_moe, is_merge=ins.is_merge, available=True,
+            is_moe=ins.is_moe, is_merge=ins.is_merge, available=True, base_revision=ins.base_revision,
         )
         session.add(model)
     return model
@@ -170,12 +181,15 @@ def record(session: Session, request: SubmissionRequest, ins: Inspection, actor:
         return replay
     _check_duplicate(session, request, ins.resolved, suite)
     check_quota(session, ins.resolved.org, settings, now, actor)
+    needs = Needs(request.precision,
+                  gpus_needed(ins.params_billion, request.precision, settings.gpu_memory_gb, settings.memory_overhead))
+    workers.check_runnable(session, needs, settings, now)
     try:
         with session.begin_nested():
             model = _get_or_add_model(session, request, ins)
             sub = Submission(model=model, suite=suite, use_chat_template=request.use_chat_template,
                              submitter_id=actor.id, submitted_at=now, idempotency_key=request.idempotency_key)
-            job = Job(submission=sub, state="pending", kind="eval", created_at=now, updated_at=now)
+            job = Job(submission=sub, state="pending", kind="eval", created_at=now, updated_at=now, gpus=needs.gpus)
             session.add_all([sub, job])
     except IntegrityError:  # a concurrent submit won the race: answer as if we had come second
         replay = _by_key(session, request.idempotency_key, actor)

@@ -76,6 +76,10 @@ def check_precision(request: SubmissionRequest, facts: ModelFacts, settings: Set
             f"This deployment does not evaluate {request.precision} models; "
             f"accepted precisions: {', '.join(settings.accepted_precisions)}.",
         )
+    if facts.quant_method and facts.quant_method != "gptq":
+        raise SubmissionRejected(
+            "precision", f"The model is {facts.quant_method}-quantized, which this leaderboard does not evaluate.",
+            hint="Submit its full-precision weights (8bit and 4bit are quantized at load time) or a GPTQ version.")
     is_gptq = facts.quant_method == "gptq"
     if is_gptq != (request.precision == "gptq"):
         raise SubmissionRejected(
@@ -95,13 +99,13 @@ def check_remote_code(facts: ModelFacts, base: ModelFacts | None) -> None:
         )
 
 
-def _loadable(facts: ModelFacts, base: ModelFacts | None, adapter: bool) -> ModelFacts:
-    """Adapters often ship no config or tokenizer of their own: the base model's are used."""
-    return base if adapter and base is not None and facts.config_error else facts
+def _loadable(facts: ModelFacts, base: ModelFacts | None, overlay: bool) -> ModelFacts:
+    """Adapters and deltas often ship no config or tokenizer of their own: the base model's are used."""
+    return base if overlay and base is not None and facts.config_error else facts
 
 
 def check_config_and_tokenizer(request: SubmissionRequest, facts: ModelFacts, base: ModelFacts | None) -> None:
-    source = _loadable(facts, base, request.weight_type == "Adapter")
+    source = _loadable(facts, base, request.weight_type != "Original")
     if source.config_error:
         raise SubmissionRejected(
             "config", f"The model config could not be loaded by transformers: {source.config_error}.")

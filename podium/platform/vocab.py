@@ -1,9 +1,13 @@
 """The platform's fixed vocabularies, import-free so the CLI can build its parser quickly."""
 
 from podium.modelref.precision import PRECISIONS
+from podium.modelref.precision import QUANTIZED as QUANTIZED_PRECISIONS
 from podium.modelref.resolve import SOURCES as MODEL_SOURCES
 
-__all__ = ["PRECISIONS", "MODEL_SOURCES"]  # defined with the model rules, named here with the others
+# defined with the model rules, named here with the others
+__all__ = ["PRECISIONS", "QUANTIZED_PRECISIONS", "MODEL_SOURCES"]
+
+DEVICE_KINDS = ("cpu", "cuda")
 ROLES = ("user", "operator")
 WEIGHT_TYPES = ("Original", "Delta", "Adapter")
 MODEL_TYPES = ("pretrained", "continuously pretrained", "fine-tuned", "chat", "merge", "multimodal")

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from podium.eval.command import EvalCommand
 from podium.paths import podium_home
 from podium.platform import provenance as base_check
-from podium.platform import queue
+from podium.platform import queue, workers
+from podium.platform.capacity import Capabilities
 from podium.platform.classify import classify
 from podium.platform.config import Settings
 from podium.platform.db import transaction
@@ -47,7 +48,8 @@ def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
     """The evaluator's command line for a claimed job (contract of `podium eval`)."""
     command = EvalCommand(model_argument(claim), claim.source, claim.suite, claim.revision, claim.precision,
                           claim.use_chat_template, settings.eval_limit,
-                          trace_base=trace_base(configured=settings.trace_base) if claim.suite == "trace" else None)
+                          trace_base=trace_base(configured=settings.trace_base) if claim.suite == "trace" else None,
+                          weight_type=claim.weight_type, base_model=claim.base_model, base_revision=claim.base_revision)
     return [*settings.eval_command, *command.args(str(out_dir)), *settings.eval_extra_args]
 
 
@@ -82,8 +84,11 @@ def _remove_run_dir(run_dir: Path) -> None:
 
 class Worker:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, *, home: Path | None = None,
-                 worker_id: str | None = None, say: Callable[[str], None] = print):
+                 worker_id: str | None = None, say: Callable[[str], None] = print,
+                 capabilities: Capabilities | None = None):
         self.factory = factory
+        self.capabilities = capabilities or workers.detect()
+        self.advertised_at = float("-inf")
         self.settings = settings
         self.home = home or podium_home()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -97,16 +102,18 @@ class Worker:
     def run(self, *, until_empty: bool = False, max_jobs: int | None = None) -> int:
         """Process jobs until stopped, or `max_jobs`, or (until_empty) no job is pending or running
         any more (a running job of a dead worker comes back when its lease expires); returns how many ran."""
+        self.say(f"worker {self.worker_id}: {self.capabilities.describe()}")
         done = 0
         while not self.stopping and (max_jobs is None or done < max_jobs):
             try:
                 ran = self.run_one()
+                drained = not ran and until_empty and self._queue_drained()
             except Exception:  # a database outage must not kill the worker; leases protect the jobs
                 self.say(f"worker error, retrying:\n{traceback.format_exc()}")
-                ran = False
+                ran = drained = False
             done += ran
             if not ran:
-                if until_empty and self._queue_drained():
+                if drained:
                     break
                 time.sleep(self.settings.poll_seconds)
         return done
@@ -115,13 +122,21 @@ class Worker:
         with transaction(self.factory) as session:
             return queue.active_jobs(session) == 0
 
+    def advertise(self, session: Session) -> None:
+        """Write what this worker can run, at most once per heartbeat interval."""
+        if time.monotonic() - self.advertised_at >= self.settings.heartbeat_seconds:
+            workers.advertise(session, self.worker_id, self.capabilities)
+            self.advertised_at = time.monotonic()
+
     def run_one(self) -> bool:
         with transaction(self.factory) as session:
+            self.advertise(session)
             for job_id, state in queue.reap_expired(session, self.settings):
                 self.say(f"job {job_id}: lease expired, now {state}")
         claimed_at = time.monotonic()  # the lease runs from (no earlier than) here
         with transaction(self.factory) as session:
-            claim = queue.claim_next(session, self.worker_id, self.settings)
+            claim = queue.claim_next(session, self.worker_id, self.settings,
+                                     runs=workers.claimable(self.capabilities))
         if claim is None:
             return False
         self.say(f"job {claim.job_id} (attempt {claim.attempt}): {claim.repo_id} {claim.precision} suite {claim.suite}")
@@ -181,6 +196,7 @@ class Worker:
             try:
                 with transaction(self.factory) as session:
                     held = queue.heartbeat(session, claim, self.settings, progress, run_dir=str(run_dir))
+                    self.advertise(session)
             except Exception as err:  # a short outage: the lease outlives it
                 unrenewed = time.monotonic() - last["held"]
                 if unrenewed < LEASE_SAFETY * self.settings.lease_seconds:

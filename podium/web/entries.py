@@ -14,9 +14,9 @@ from podium.platform.leaderboard import MODEL_TYPE_LABELS
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
 
-METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "model_type", "architecture",
-            "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge", "available",
-            "source")
+METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "base_revision", "model_type",
+            "architecture", "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge",
+            "available", "source")
 
 
 def latest_result(session: Session, submission_id: int) -> Result | None:
@@ -33,7 +33,8 @@ def reproduce_command(sub: Submission, result: Result | None) -> str:
     provenance = (result.provenance or {}) if result else {}
     run, traced = provenance.get("run") or {}, provenance.get("trace") or {}
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
-                          sub.use_chat_template, run.get("limit"), run.get("backend"), traced.get("base"))
+                          sub.use_chat_template, run.get("limit"), run.get("backend"), traced.get("base"),
+                          model.weight_type, model.base_model, model.base_revision)
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 

@@ -25,7 +25,8 @@ STATUS = {"unauthenticated": 401, "forbidden": 403, "csrf": 403, "not_found": 40
           "rejected": 422, "throttled": 429}
 HTTP_MESSAGES = {404: "There is nothing at this address.", 405: "This address does not accept that method."}
 FIELD_OF_RULE = {"revision": "revision", "precision": "precision", "base_model": "base_model",
-                 "chat_template": "use_chat_template", "suite": "suite"}
+                 "chat_template": "use_chat_template", "suite": "suite", "hardware": "precision",
+                 "shapes": "base_model"}
 
 
 def wants_json(request: Request) -> bool:

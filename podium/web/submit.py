@@ -61,5 +61,5 @@ def submit_model(session: Session, body: SubmitBody, actor: Actor, settings: Set
 def receipt_json(receipt: SubmissionReceipt) -> dict:
     return {"submission_id": receipt.submission_id, "job_id": receipt.job_id, "model": receipt.repo_id,
             "revision": receipt.revision, "precision": receipt.precision, "params_billion": receipt.params_billion,
-            "submitted_at": receipt.submitted_at, "created": receipt.created,
+            "gpus": receipt.gpus, "submitted_at": receipt.submitted_at, "created": receipt.created,
             "status_url": f"/jobs/{receipt.job_id}", "entry_url": f"/entries/{receipt.submission_id}"}

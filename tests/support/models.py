@@ -60,3 +60,31 @@ def remove_chat_template(folder: Path) -> None:
 
 def make_fake_eval(folder: Path, mode: str, seconds: float = 0.3) -> None:
     (folder / "fake_eval.json").write_text(json.dumps({"mode": mode, "seconds": seconds}))
+
+
+def build_lora(base: Path, out: Path, *, seed: int = 0, base_name: str | None = None) -> Path:
+    """A real PEFT LoRA on a GPT-2 demo model, with non-zero weights (so it changes the scores);
+    `base_name` replaces the base path peft records in adapter_config.json (e.g. a mirror id)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(base)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_proj"], fan_in_fan_out=True,
+                        init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(out)
+    if base_name:
+        config_path = out / "adapter_config.json"
+        config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "base_model_name_or_path": base_name}))
+    return out
+
+
+def build_delta(base: Path, full: Path, out: Path) -> Path:
+    """full - base, tensor by tensor, in float32."""
+    from safetensors.torch import load_file, save_file
+
+    base_t, full_t = load_file(base / "model.safetensors"), load_file(full / "model.safetensors")
+    out.mkdir(parents=True)
+    save_file({k: full_t[k] - base_t[k] for k in base_t}, str(out / "model.safetensors"), metadata={"format": "pt"})
+    return out

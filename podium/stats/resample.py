@@ -5,7 +5,7 @@ drawing multinomial counts over the *distinct* rows (weighted by how often each 
 taking counts @ rows. Binary outcomes have 2 distinct rows (4 for a pair of models), so a
 resample costs a few binomial draws instead of G index draws: 10,000 resamples of a
 12,000-document task take milliseconds. Continuous outcomes with mostly distinct rows fall
-back to drawing indices, in chunks that bound memory.
+back to drawing indices (counted per resample, then counts @ rows), in chunks that bound memory.
 """
 
 from __future__ import annotations
@@ -44,5 +44,7 @@ def resample_sums(rows: np.ndarray, resamples: int, rng: np.random.Generator) ->
     for start in range(0, resamples, chunk):
         stop = min(resamples, start + chunk)
         picks = rng.integers(0, units, size=(stop - start, units))
-        sums[start:stop] = rows[picks].sum(axis=1)
+        picks += np.arange(stop - start)[:, None] * units  # one bincount gives every resample's counts
+        counts = np.bincount(picks.ravel(), minlength=(stop - start) * units).reshape(stop - start, units)
+        sums[start:stop] = counts @ rows
     return sums

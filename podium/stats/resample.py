@@ -34,9 +34,10 @@ def resample_sums(rows: np.ndarray, resamples: int, rng: np.random.Generator) ->
     """Column sums of `resamples` bootstrap resamples of the G rows of `rows`: shape (resamples, d)."""
     units = rows.shape[0]
     distinct, counts = np.unique(rows, axis=0, return_counts=True)
-    # A multinomial over K categories costs K - 1 binomial draws per resample; an index draw is
-    # cheaper than a binomial one, so counts pay off only when rows repeat a lot.
-    if 4 * distinct.shape[0] <= units:
+    # A multinomial over K categories costs K - 1 binomial draws per resample, and a binomial draw
+    # costs about ten index draws (measured: benchmarks/stats.py), so counts pay off only when
+    # rows repeat a lot. Either way the draws follow the same bootstrap distribution.
+    if 16 * distinct.shape[0] <= units:
         draws = rng.multinomial(units, counts / units, size=resamples)
         return draws @ distinct
     sums = np.empty((resamples, rows.shape[1]))

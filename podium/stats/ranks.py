@@ -95,9 +95,9 @@ def rank_intervals_from_replicates(scores, replicates, confidence: float = 0.95,
     s = np.asarray(scores, dtype=float)
     if reps.ndim != 2 or s.ndim != 1 or reps.shape[1] != s.size or reps.shape[0] < 2:
         raise ValueError(f"replicates must have shape (resamples >= 2, {s.size} models), got {reps.shape}")
-    s, se = _scores_and_errors(s, np.std(reps, ddof=1, axis=0))
     if not np.all(np.isfinite(reps)):
         raise ValueError("replicates must be finite")
+    s, se = _scores_and_errors(s, np.std(reps, ddof=1, axis=0))
     varying = se > 0
     if not np.any(varying):
         z = 0.0

@@ -1,8 +1,8 @@
 """The nested input of the bootstrap and the paired comparison: a task made of subtasks.
 
 A `Subtask` is one stratum: documents scored together and normalized with one lower bound.
-A `Task` is the unweighted mean of its subtasks' normalized scores (BBH, MuSR); a plain task,
-or a group lm-eval pools by size (MATH Lvl 5, MMLU-Pro), is a task of one subtask. The leaderboard
+A `Task` is the unweighted mean of its subtasks' normalized scores (BBH, MuSR); a plain task
+(MMLU-Pro), or a group lm-eval pools by size (MATH Lvl 5, GPQA), is a task of one subtask. The leaderboard
 normalization, `norm = max(0, raw - lb) / (1 - lb) * 100`, is the one `podium.eval.normalize` applies.
 """
 

@@ -36,8 +36,8 @@ def test_deviations_are_spelled_out():
     assert notice.details[1] == ("MuSR was scored on only part of the leaderboard's questions (15 stories instead "
                                  "of 756), so its score is not the full set's and is not directly comparable with "
                                  "full-set scores.")
-    split = average_notice([TaskAvailability("Winogrande", deviations=(Deviation("substitute_split", "few-shot "
-                                                                                   "examples from train_l"),))])
+    pool = Deviation("substitute_split", "few-shot examples from train_l")
+    split = average_notice([TaskAvailability("Winogrande", deviations=(pool,))])
     assert split.complete and split.deviates
     assert split.summary == ("Complete: the one task is in the average. Winogrande ran on data that differs from "
                              "the leaderboard's; compare with care.")

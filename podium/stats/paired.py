@@ -80,10 +80,16 @@ def bootstrap_p_value(estimate: float, replicates: np.ndarray) -> float:
     return min(1.0, (1 + hits) / (1 + replicates.size))
 
 
+def _id_kind(ids: np.ndarray) -> str:
+    return "integer" if ids.dtype.kind in "iu" else ids.dtype.kind
+
+
 def aligned(a: Subtask, b: Subtask, where: str) -> np.ndarray:
     """The permutation that puts B's documents in A's order, matched by id; refuses other sets."""
     if a.ids is None or b.ids is None:
         raise MismatchedDocuments(f"{where}: document ids are needed on both sides to pair documents")
+    if _id_kind(a.ids) != _id_kind(b.ids):  # numpy would compare 1 and "1" as equal strings
+        raise MismatchedDocuments(f"{where}: document ids are of different types ({a.ids.dtype} and {b.ids.dtype})")
     only_a = np.setdiff1d(a.ids, b.ids)
     only_b = np.setdiff1d(b.ids, a.ids)
     if only_a.size or only_b.size:

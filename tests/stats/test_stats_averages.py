@@ -41,8 +41,8 @@ def test_deviations_are_spelled_out():
     assert split.complete and split.deviates
     assert split.summary == ("Complete: the one task is in the average. Winogrande ran on data that differs from "
                              "the leaderboard's; compare with care.")
-    assert split.details == ("Winogrande used a different data split than the leaderboard (few-shot examples from "
-                             "train_l), so its score may shift slightly.",)
+    assert split.details == (("Winogrande used a different data split than the leaderboard (few-shot examples from "
+                              "train_l), so its score may shift slightly."),)
 
 
 def test_a_missing_tasks_deviation_is_not_reported_twice():

@@ -96,6 +96,8 @@ def test_mismatched_results_refused():
     a = [Task.single("t", values, ids=ids)]
     with pytest.raises(MismatchedDocuments, match="1 only in A.*1 only in B"):
         compare(a, [Task.single("t", values, ids=np.r_[ids[:-1], 99])], seed=0)
+    with pytest.raises(MismatchedDocuments, match="different types"):
+        compare(a, [Task.single("t", values, ids=ids.astype(str))], seed=0)
     with pytest.raises(MismatchedDocuments, match="ids are needed"):
         compare(a, [Task.single("t", values)], seed=0)
     with pytest.raises(MismatchedDocuments, match="different tasks"):

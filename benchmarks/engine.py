@@ -237,7 +237,7 @@ def main(argv=None) -> int:
 
     from podium import paths
     from podium.engine.backend import PodiumLM
-    from podium.engine.toymodels import ToySpec, build_toy_model
+    from workshop.toys import ToySpec, build_toy_model
 
     data = args.data or paths.data_dir()
     if data is None:

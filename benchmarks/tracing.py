@@ -33,9 +33,10 @@ def build(folder: Path) -> dict[str, Path]:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from podium.tracing.tiny import Workshop, add_weight_noise, permute_hidden_units
+    from workshop.derive import add_weight_noise, permute_hidden_units
+    from workshop.trained import TrainedModels
 
-    tok = Workshop().tokenizer
+    tok = TrainedModels().tokenizer
     paths = {name: folder / name for name in ("base", "derived", "independent")}
     if all((p / "config.json").exists() for p in paths.values()):
         return paths

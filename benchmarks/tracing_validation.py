@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DERIVED = [  # (label, how, parameters); defaults in podium.tracing.tiny.Workshop.DERIVED_DEFAULTS
+DERIVED = [  # (label, how, parameters); defaults in workshop.trained.TrainedModels.DERIVED_DEFAULTS
     ("finetune", "finetune", {}),
     ("noise-0.5", "noise", {"scale": 0.5}),
     ("permute", "permute", {}),
@@ -43,10 +43,10 @@ DERIVED = [  # (label, how, parameters); defaults in podium.tracing.tiny.Worksho
 
 
 def base_spec(arch: str, steps: int):
-    from podium.tracing.tiny import TinySpec
+    from workshop.toys import ToySpec
 
-    return TinySpec(arch=arch, d_model=64, n_layers=2, n_heads=4, mlp=256, context=64, steps=steps, batch=16,
-                    lr=3e-3, seed=1)
+    return ToySpec(arch=arch, width=64, layers=2, heads=4, kv_heads=4, mlp=256, context=64, dropout=0.0, steps=steps,
+                   batch=16, lr=3e-3, seed=1)
 
 
 # Seeds of the independent pairs. GPT-2 seeds 1000-1059 were used while choosing the GPT-2 test's design
@@ -65,10 +65,10 @@ def _train_one(args):
     import torch
 
     torch.set_num_threads(threads)
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
     t = time.perf_counter()
-    _, info = Workshop().pretrained(spec)
+    _, info = TrainedModels().pretrained(spec)
     return spec.key(), time.perf_counter() - t, info
 
 
@@ -77,9 +77,9 @@ def _derive_one(args):
     import torch
 
     torch.set_num_threads(threads)
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
-    w = Workshop()
+    w = TrainedModels()
     if how == "permute+finetune":
         # fine-tune the permuted copy: the robust test must see through both
         perm, _ = w.derived(spec, "permute", seed=100)
@@ -88,22 +88,22 @@ def _derive_one(args):
         if not (path / "podium-tiny.json").exists():
             import copy
 
-            from podium.tracing.tiny import eval_loss, train
+            from workshop.training import eval_loss, train
 
             m = copy.deepcopy(perm)
             losses = train(m, w.stream("mmlu"), steps=spec.steps // 2, batch=spec.batch, context=spec.context,
                            lr=spec.lr / 10, seed=101)
             info = {"how": how, "finetune_loss_last": sum(losses[-10:]) / 10,
                     "heldout_loss": eval_loss(m, w.heldout(), context=spec.context)}
-            return w._cached(name, lambda: (m, info))[1]
+            return w.cached(name, lambda: (m, info))[1]
         return json.loads((path / "podium-tiny.json").read_text())
     return w.derived(spec, how, seed=100, **kw)[1]
 
 
 def train_all(arch_list, steps, pairs, jobs, threads, seed0=None):
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
-    Workshop()  # tokenizer first, once
+    TrainedModels()  # tokenizer first, once
     todo = []
     for arch in arch_list:
         todo.append(base_spec(arch, steps))
@@ -149,7 +149,7 @@ def main(argv=None) -> int:
     import torch
     from scipy import stats as st
 
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
     archs = args.archs.split(",")
     t0 = time.perf_counter()
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     if args.train_only:
         return 0
     torch.set_num_threads(max(1, args.threads * args.jobs))
-    ws = Workshop()
+    ws = TrainedModels()
     robust = {"gpt2": "gpt2-fc-proj", "llama": "glu-gate-up"}
     exact = ["weights-identity", "activations-identity"]
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),

@@ -1,7 +1,7 @@
 """Web benchmark: API latency on a 10,000-entry board, and the board page's time to interactive.
 
 A fresh SQLite store under a temporary PODIUM_HOME gets N synthetic finished entries on the
-openllm-v2 board (podium.web.synthetic). The real app is started as `podium serve --no-worker`
+openllm-v2 board (workshop.synthetic). The real app is started as `podium serve --no-worker`
 (uvicorn on 127.0.0.1), and then:
 
   * API latency: a mix of filtered, sorted, paged /api/boards/openllm-v2 queries (search with
@@ -60,7 +60,7 @@ def load_rows(db_url: str, rows: int) -> float:
     from podium.eval.suites import SUITES
     from podium.platform.db import make_engine, session_factory, transaction
     from podium.platform.migrate import ensure_schema
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     engine = make_engine(db_url)
     ensure_schema(engine)

@@ -17,7 +17,7 @@ import torch
 from lm_eval.api.instance import Instance
 
 from podium import paths
-from podium.engine.toymodels import ToySpec, build_toy_model
+from workshop.toys import ToySpec, build_toy_model
 
 CONTEXT = 256
 TOL = 1e-4

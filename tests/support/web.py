@@ -33,7 +33,7 @@ from podium.platform.db import make_engine, session_factory, transaction
 from podium.platform.models import Job, Model, Submission, User
 from podium.web import WebConfig, create_app
 from podium.web.auth.passwords import hash_password
-from podium.web.synthetic import add_entries
+from workshop.synthetic import add_entries
 
 PASSWORD = "correct horse battery"
 LIVE_TASK = "arc_challenge"

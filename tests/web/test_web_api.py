@@ -8,7 +8,7 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Job
-from podium.web.synthetic import add_entries
+from workshop.synthetic import add_entries
 from support.web import PASSWORD, add_user, live_started, sign_in, synthetic_web, web  # noqa: F401
 
 # Start the live server now: its demo evaluations run while these tests do.

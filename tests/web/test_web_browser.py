@@ -13,7 +13,7 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
-from podium.web.synthetic import add_entries
+from workshop.synthetic import add_entries
 from support.web import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -147,7 +147,7 @@ def test_tracing_board_shows_trace_suite_results_from_the_store(web):
     """The `trace` suite has no score board: /board/trace leads to /tracing, which lists the store's rows."""
     from podium.eval.suites import SUITES
     from podium.platform.db import transaction
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     with transaction(web.factory) as session:
         entries = add_entries(session, SUITES["trace"], 2, seed=5)

@@ -1,4 +1,4 @@
-"""Synthetic leaderboard entries for benchmarks and tests: realistic-looking rows, inserted fast.
+"""Synthetic leaderboard entries for the web tests and benchmark: realistic-looking rows, inserted fast.
 
 Rows go straight into the platform's tables (model, submission, finished job, result) with
 bulk inserts, so 10,000 entries take about a second. Scores are drawn per task between the

@@ -89,7 +89,7 @@ def test_worker_runs_a_job_and_publishes_its_result(sqlite_db, home):
     assert not (home / "runs" / f"job-{job.id}").exists()
     assert job.progress["task_count"] == 2 and any("docs" in line and "ETA" in line for line in said)
     with sqlite_db.factory() as s:
-        assert leaderboard(s, settings).rows[0]["ARC Raw"] == results[0].tasks["arc"]["raw"]
+        assert leaderboard(s, settings).rows[0].tasks["arc"]["raw"] == results[0].tasks["arc"]["raw"]
 
 
 def _expect_failure(db, home, settings, receipt, error_class, attempts, words):

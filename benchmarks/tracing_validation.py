@@ -125,7 +125,7 @@ def trace_pair(ws, m1, m2, test, tokens):
 
     tok = ws.tokenizer
     r = run_trace((m1, tok, "a"), (m2, tok, "b"), test=test, n_tokens=tokens)
-    return {"log10_p": r.log10_p, "rhos": [l.rho for l in r.per_layer], "test": r.test, "runtime_s": r.runtime_s}
+    return {"log10_p": r.log10_p, "rhos": [block.rho for block in r.per_layer], "test": r.test, "runtime_s": r.runtime_s}
 
 
 def main(argv=None) -> int:

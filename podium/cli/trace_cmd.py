@@ -48,11 +48,11 @@ def _run(args) -> int:
         print(f"inputs: {res.n_tokens} tokens of {res.inputs}; similarity {res.metric}")
     else:
         print(f"inputs: weights only (tokenizers checked on {res.inputs}); similarity {res.metric}")
-    depth_note = any(l.candidates > 1 for l in res.per_layer)
+    depth_note = any(block.candidates > 1 for block in res.per_layer)
     print(f"{'block':>5} {'vs':>4} {'rho':>9} {'units':>6} {'log10 p':>10}" + ("  (Bonferroni over blocks)" if depth_note else ""))
-    for l in res.per_layer:
-        rho = "nan" if l.rho != l.rho else f"{l.rho:.4f}"
-        print(f"{l.layer:>5} {l.model_layer:>4} {rho:>9} {l.n:>6} {l.log10_p:>10.2f}")
+    for block in res.per_layer:
+        rho = "nan" if block.rho != block.rho else f"{block.rho:.4f}"
+        print(f"{block.layer:>5} {block.model_layer:>4} {rho:>9} {block.n:>6} {block.log10_p:>10.2f}")
     print(f"combined (Fisher, {2 * len(res.per_layer)} df): {stats.format_p(res.log10_p * stats.LN10)}"
           + (f"  -> derived from the base (p < 1e{PROVENANCE_LOG10_P:.0f})" if res.log10_p <= PROVENANCE_LOG10_P else ""))
     if res.perplexity is not None:

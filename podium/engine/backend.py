@@ -53,8 +53,8 @@ from lm_eval.models.utils import (
 from lm_eval.models.utils_hf import get_dtype
 from tqdm import tqdm
 
-from podium.engine.forward import ModelRunner, attention_window
 from podium.engine import hf_rules
+from podium.engine.forward import ModelRunner, attention_window
 from podium.engine.generator import GreedyGenerator
 from podium.engine.kvcache import PrefixCache
 from podium.engine.memory import PeakMemory

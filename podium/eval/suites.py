@@ -8,9 +8,10 @@ web board show about a suite comes from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from podium.errors import UsageError
 

@@ -25,7 +25,6 @@ from podium.paths import podium_home
 from podium.platform.vocab import INFRASTRUCTURE_ERRORS
 
 
-
 class Settings(BaseModel):
     """Everything an operator may tune. Defaults suit a single-GPU deployment."""
 

@@ -89,7 +89,7 @@ class TraceResult:
             "test_description": self.test_description,
             "log10_p": None if self.log10_p is None else round(self.log10_p, 4),
             "p_value": self.p_value,
-            "per_layer": [l.to_dict() for l in self.per_layer],
+            "per_layer": [block.to_dict() for block in self.per_layer],
             "perplexity": self.perplexity,
             "bits_per_byte": self.bits_per_byte,
             "perplexity_detail": self.perplexity_detail,

@@ -9,7 +9,6 @@ park large "attention sink" activations) is left out of the statistics.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 

@@ -8,8 +8,8 @@ attached by another site, so token-authenticated writes need no CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from podium.errors import PodiumError
 from podium.platform.identity import Actor
 from podium.platform.models import User
-from podium.web.auth.sessions import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, password_fingerprint
 from podium.web.auth import tokens
+from podium.web.auth.sessions import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, password_fingerprint
 from podium.web.state import WebState
 
 

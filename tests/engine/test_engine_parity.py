@@ -88,9 +88,9 @@ def assert_ll_close(ref, got, tol=TOL):
 
 
 def test_registered_and_built_like_the_runner_does(toy_models):
-    import podium.engine  # noqa: F401
     from lm_eval.api.registry import get_model
 
+    import podium.engine  # noqa: F401
     from podium.engine.backend import PodiumLM
 
     assert get_model("podium") is PodiumLM

@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from podium.errors import DataMissingError
-from podium.eval.data import OfflineSource, get_source, offline_datasets, registered_sources
-from podium.eval.data import registry
+from podium.eval.data import OfflineSource, get_source, offline_datasets, registered_sources, registry
 from podium.eval.data.registry import load_offline
 from podium.eval.data.sources._io import dataset_dict
 from podium.eval.tasks import TASKS_DIR

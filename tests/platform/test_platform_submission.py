@@ -12,10 +12,6 @@ import pytest
 from safetensors.numpy import save_file
 from sqlalchemy import func, select
 
-from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import (
-    SHORT_CARD, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template, rewrite_card,
-)
 from podium.eval.model_ref import content_hash
 from podium.platform import moderation
 from podium.platform.db import transaction, utcnow
@@ -23,6 +19,16 @@ from podium.platform.errors import DuplicateSubmission, SubmissionRejected
 from podium.platform.models import Job, Model, Submission
 from podium.platform.submission import SubmissionRequest, inspect, record, submit
 from podium.platform.weights import count_parameters, read_header
+from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import (
+    SHORT_CARD,
+    copy_model,
+    make_corrupt,
+    make_pickle_only,
+    make_remote_code,
+    remove_chat_template,
+    rewrite_card,
+)
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ import threading
 import pandas as pd
 import pytest
 
-from support.faults import Scenario, alive, read_events, wait_for
-from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model, make_corrupt, make_fake_eval
 from podium.platform import job_ops
 from podium.platform.classify import classify, last_exception
 from podium.platform.export import write_export
@@ -22,6 +19,9 @@ from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.faults import Scenario, alive, read_events, wait_for
+from support.models import copy_model, make_corrupt, make_fake_eval
 
 
 def make_model(home, name: str, mode: str = "ok", seconds: float = 0.3):

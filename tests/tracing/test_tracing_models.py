@@ -107,11 +107,11 @@ def test_different_widths_and_depths(ws, arch):
     base, _ = ws.pretrained(small(arch))
     narrow = drop_mlp_units(base, 16, seed=5)
     res = trace(ws, base, narrow)
-    assert all(l.n == 80 for l in res.per_layer) and res.log10_p < -10
+    assert all(block.n == 80 for block in res.per_layer) and res.log10_p < -10
     deeper = add_block(base, seed=5)
     res = trace(ws, base, deeper)
-    assert [l.model_layer for l in res.per_layer] == [0, 1]
-    assert all(l.candidates == 3 for l in res.per_layer) and res.log10_p < -10
+    assert [block.model_layer for block in res.per_layer] == [0, 1]
+    assert all(block.candidates == 3 for block in res.per_layer) and res.log10_p < -10
     other, _ = ws.pretrained(small(arch, 2))
     assert trace(ws, base, add_block(other, seed=6)).log10_p > -4
 

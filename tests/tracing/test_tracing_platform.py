@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
 from podium.platform.models import Flag, Job, Result
@@ -24,6 +22,8 @@ from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
 from podium.web.tracing_board import provenance_checks, tracing_rows
+from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model
 
 BASE, DERIVED, OTHER = "podium-demo/gpt2-tiny", "podium-demo/gpt2-tiny-ft", "podium-demo/llama-tiny"
 

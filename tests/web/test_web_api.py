@@ -8,8 +8,8 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Job
-from workshop.synthetic import add_entries
 from support.web import PASSWORD, add_user, live_started, sign_in, synthetic_web, web  # noqa: F401
+from workshop.synthetic import add_entries
 
 # Start the live server now: its demo evaluations run while these tests do.
 pytestmark = pytest.mark.usefixtures("live_started")

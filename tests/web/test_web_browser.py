@@ -13,8 +13,8 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
-from workshop.synthetic import add_entries
 from support.web import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
+from workshop.synthetic import add_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "test-artifacts" / "web"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from podium.errors import DataMissingError
 

@@ -8,8 +8,8 @@ than silently ignored, because a shared URL that quietly drops a filter shows a 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from podium.platform.vocab import MODEL_TYPES, PRECISIONS
 from podium.web import inputs

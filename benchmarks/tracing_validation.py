@@ -125,7 +125,8 @@ def trace_pair(ws, m1, m2, test, tokens):
 
     tok = ws.tokenizer
     r = run_trace((m1, tok, "a"), (m2, tok, "b"), test=test, n_tokens=tokens)
-    return {"log10_p": r.log10_p, "rhos": [block.rho for block in r.per_layer], "test": r.test, "runtime_s": r.runtime_s}
+    return {"log10_p": r.log10_p, "rhos": [block.rho for block in r.per_layer], "test": r.test,
+            "runtime_s": r.runtime_s}
 
 
 def main(argv=None) -> int:
@@ -137,7 +138,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="training processes (1 torch thread each by default)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--train-only", action="store_true")
-    ap.add_argument("--null-seed0", type=int, help="first seed of the independent pairs (default: 2000 GPT-2, 1000 Llama)")
+    ap.add_argument("--null-seed0", type=int,
+                    help="first seed of the independent pairs (default: 2000 GPT-2, 1000 Llama)")
     ap.add_argument("--plain-alignment", action="store_true",
                     help="GPT-2: align residual dimensions on the full embedding (the design the validation rejected)")
     ap.add_argument("--skip-derived", action="store_true")
@@ -172,7 +174,8 @@ def main(argv=None) -> int:
         spec = base_spec(arch, args.steps)
         base, binfo = ws.pretrained(spec)
         out = {"base": binfo, "derived": {}, "null": []}
-        print(f"\n== {arch}: base held-out loss {binfo['heldout_loss_init']:.2f} -> {binfo['heldout_loss']:.2f}", flush=True)
+        print(f"\n== {arch}: base held-out loss {binfo['heldout_loss_init']:.2f} -> {binfo['heldout_loss']:.2f}",
+              flush=True)
         for label, how, kw in DERIVED:
             if args.skip_derived or (how == "rotate" and arch == "gpt2"):
                 continue
@@ -192,8 +195,10 @@ def main(argv=None) -> int:
             ok &= passed
             extra = f", max |logit diff| {info['max_logit_diff']:.1e}" if "max_logit_diff" in info else ""
             print(f"  derived {label:17s} robust log10 p {row[robust[arch]]['log10_p']:9.1f}  "
-                  f"weights-id {row['weights-identity']['log10_p']:8.1f}  act-id {row['activations-identity']['log10_p']:8.1f}"
-                  f"  (held-out loss {info.get('heldout_loss', float('nan')):.2f}{extra}) {'OK' if passed else 'FAIL'}", flush=True)
+                  f"weights-id {row['weights-identity']['log10_p']:8.1f}  "
+                  f"act-id {row['activations-identity']['log10_p']:8.1f}"
+                  f"  (held-out loss {info.get('heldout_loss', float('nan')):.2f}{extra}) "
+                  f"{'OK' if passed else 'FAIL'}", flush=True)
         for a, b in null_specs(arch, args.steps, args.pairs, args.null_seed0):
             m1, _ = ws.pretrained(a)
             m2, _ = ws.pretrained(b)

@@ -41,7 +41,8 @@ QUERIES = {
     "search `;` alternatives": {"q": "llama; qwen"},
     "search @license: + word": {"q": "@license:apache-2.0 mistral"},
     "search regex": {"q": "^meta-llama/.*-7\\.2b"},
-    "type + precision + params": {"type": "chat,fine-tuned", "precision": "bfloat16", "params_min": "3", "params_max": "14"},
+    "type + precision + params": {"type": "chat,fine-tuned", "precision": "bfloat16", "params_min": "3",
+                                  "params_max": "14"},
     "preset official + hide 4": {"preset": "official", "hide": "merged,moe,flagged,unavailable"},
     "sort by task, raw scores": {"sort": "bbh", "order": "asc", "scores": "raw"},
     "sort by params, dynamic rank": {"sort": "params", "type": "pretrained", "rank": "dynamic"},
@@ -166,7 +167,8 @@ def main() -> int:
     print(f"- CSV export of the whole board: {csv_seconds * 1000:.0f} ms\n")
     print("| query | p50 ms | p95 ms | p99 ms |\n| --- | ---: | ---: | ---: |")
     for name, values in timings.items():
-        print(f"| {name} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | {percentile(values, 99):.1f} |")
+        p50, p95, p99 = (percentile(values, q) for q in (50, 95, 99))
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
     print(f"| **all {len(everything)} requests** | **{percentile(everything, 50):.1f}** | "
           f"**{percentile(everything, 95):.1f}** | **{percentile(everything, 99):.1f}** |\n")
     if tti:

@@ -105,7 +105,8 @@ def _run(args) -> int:
     if args.demo and args.limit is None:
         args.limit = DEMO_LIMIT
     settings = _settings(args)
-    app = create_app(WebConfig(db_url=args.db, settings=settings, landing_suite=DEMO_SUITE if args.demo else DEFAULT_SUITE))
+    app = create_app(WebConfig(db_url=args.db, settings=settings,
+                               landing_suite=DEMO_SUITE if args.demo else DEFAULT_SUITE))
     if args.operator:
         _promote(app.state.web.factory, args.operator)
     thread, worker = (None, None) if args.no_worker else _worker_thread(app, settings, args)
@@ -132,6 +133,7 @@ def register(subparsers) -> None:
     p.add_argument("--tasks", help="evaluate only these tasks of the suite (comma-separated), for quick runs")
     p.add_argument("--no-worker", action="store_true", help="serve only; run `podium worker` elsewhere")
     p.add_argument("--db", help="database URL (default: PODIUM_DB_URL, else SQLite under PODIUM_HOME)")
-    p.add_argument("--config", help="platform settings file (default: PODIUM_PLATFORM_CONFIG or PODIUM_HOME/platform.yaml)")
+    p.add_argument("--config",
+                   help="platform settings file (default: PODIUM_PLATFORM_CONFIG or PODIUM_HOME/platform.yaml)")
     p.add_argument("--operator", metavar="USERNAME", help="make this existing account an operator")
     p.set_defaults(func=_run)

@@ -128,7 +128,8 @@ def _derive_model(spec: DemoModel, base_dir: Path, out: Path) -> None:
 def build_demo_model(spec: DemoModel, root: Path, data: Path | None) -> Path:
     out = root / DEMO_ORG / spec.name
     marker = out / ".podium-demo.json"
-    stamp = {"seed": spec.seed, "vocab": VOCAB_SIZE, **({"derived_from": spec.derived_from} if spec.derived_from else {})}
+    stamp = {"seed": spec.seed, "vocab": VOCAB_SIZE,
+             **({"derived_from": spec.derived_from} if spec.derived_from else {})}
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return out
     tmp = out.with_name(out.name + ".tmp")

@@ -86,7 +86,8 @@ def resolve_model(name: str, revision: str | None = None) -> ModelRef:
             )
         return ModelRef(name, name, "hub", revision or "main", None)
     if path.suffix or os.sep in name or name.startswith("."):
-        raise ModelLoadError(f"Model folder '{name}' does not exist.", hint="Check the path, or give a hub id org/name.")
+        raise ModelLoadError(f"Model folder '{name}' does not exist.",
+                             hint="Check the path, or give a hub id org/name.")
     raise ModelLoadError(
         f"'{name}' is neither a model folder nor a hub id of the form org/name.",
         hint="Pass a local folder or an id such as EleutherAI/pythia-160m.",
@@ -119,7 +120,8 @@ def check_loadable(ref: ModelRef, *, chat_template: bool) -> dict:
     if chat_template and not has_template:
         raise ChatTemplateError(
             f"--chat-template was asked for, but the tokenizer of '{ref.name}' has no chat template.",
-            hint="Drop --chat-template to evaluate it as a base model, or add a chat_template to its tokenizer_config.json.",
+            hint="Drop --chat-template to evaluate it as a base model, "
+                 "or add a chat_template to its tokenizer_config.json.",
         )
     return {
         "architecture": (config.architectures or [config.model_type])[0],

@@ -150,7 +150,8 @@ class Worker:
             tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )
         try:
-            return self._record(claim, outcome, out_dir, log_path, lambda: self._check_base(claim, env, log_path, ticker))
+            return self._record(claim, outcome, out_dir, log_path,
+                                lambda: self._check_base(claim, env, log_path, ticker))
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
 

@@ -224,7 +224,8 @@ def run_trace(
         t = time.perf_counter()
         if perplexity:
             ppl = passage_perplexity(lm.model, lm.tokenizer, data_dir)
-            result.perplexity, result.bits_per_byte, result.perplexity_detail = ppl.perplexity, ppl.bits_per_byte, ppl.to_dict()
+            result.perplexity, result.bits_per_byte = ppl.perplexity, ppl.bits_per_byte
+            result.perplexity_detail = ppl.to_dict()
         if base_perplexity:
             result.base_perplexity = passage_perplexity(lb.model, lb.tokenizer, data_dir).perplexity
         timings["perplexity_s"] = time.perf_counter() - t

@@ -94,7 +94,8 @@ async def require_user(request: Request, who: Caller = Depends(caller)) -> Actor
         if sent is None and request.headers.get("content-type", "").startswith(
                 ("application/x-www-form-urlencoded", "multipart/form-data")):
             sent = (await request.form()).get(CSRF_FIELD)
-        if not state(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), sent if isinstance(sent, str) else None):
+        sent = sent if isinstance(sent, str) else None
+        if not state(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), sent):
             raise CsrfFailed("The form's security token is missing or out of date.",
                              hint="Reload the page and try again.")
     return who.actor

@@ -19,7 +19,8 @@ METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "mo
 
 
 def latest_result(session: Session, submission_id: int) -> Result | None:
-    return session.scalar(select(Result).where(Result.submission_id == submission_id).order_by(Result.id.desc()).limit(1))
+    return session.scalar(select(Result).where(Result.submission_id == submission_id)
+                          .order_by(Result.id.desc()).limit(1))
 
 
 def suite_of(name: str) -> SuiteSpec | None:

@@ -288,7 +288,8 @@ def test_mmlu_harness2023(manager, cais_mmlu):
     blocks = task.fewshot_context(doc, num_fewshot=5).split("\n\n")
     assert blocks[-1] == query and "The following are" not in blocks[0]
     assert sorted(blocks[:-1]) == sorted(
-        f"Question: {q}\nChoices:\n" + "".join(f"{x}. {t}\n" for x, t in zip("ABCD", c)) + f"Answer: {'ABCD'[a]}. {c[a]}"
+        f"Question: {q}\nChoices:\n" + "".join(f"{x}. {t}\n" for x, t in zip("ABCD", c))
+        + f"Answer: {'ABCD'[a]}. {c[a]}"
         for q, c, a in DEV
     )
 

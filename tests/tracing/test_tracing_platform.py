@@ -88,7 +88,8 @@ def test_worker_checks_declared_bases_and_fills_the_tracing_board(sqlite_db, hom
     for name in (BASE, DERIVED, OTHER):
         copy_model(demo_models[name], home / "models", name)
     cli = [sys.executable, "-m", "podium.cli.main"]
-    settings = fast_settings(eval_command=[*cli, "eval"], trace_command=[*cli, "trace", "--data-dir", str(eval_data_dir)],
+    settings = fast_settings(eval_command=[*cli, "eval"],
+                             trace_command=[*cli, "trace", "--data-dir", str(eval_data_dir)],
                              heartbeat_seconds=2.0, lease_seconds=60, eval_limit=1, trace_base=BASE,
                              eval_extra_args=["--tasks", "arc_challenge", "--data-dir", str(eval_data_dir)])
     requests = [

@@ -61,7 +61,8 @@ def signup(request: Request, username: str = Form("", max_length=100), password:
     except PodiumError as err:
         session.rollback()
         return page(request, "signup.html", ANON, 409 if err.kind == "conflict" else 422,
-                    values={"username": username, "email": email}, errors={field_of(err) or "username": public_message(err)})
+                    values={"username": username, "email": email},
+                    errors={field_of(err) or "username": public_message(err)})
     response = redirect("/account")
     start_session(request, response, user)
     return response

@@ -29,7 +29,8 @@ def job_page(request: Request, job_id: ObjectId, who: Caller = Depends(caller), 
     job = job_status(session, job_id)
     mine = who.actor is not None and (who.actor.is_operator or job["submitter_id"] == who.actor.id)
     return page(request, "job.html", who, job=job, can_cancel=mine and job["state"] in ("pending", "running"),
-                can_requeue=bool(who.actor and who.actor.is_operator) and job["state"] in ("failed", "cancelled", "finished"),
+                can_requeue=bool(who.actor and who.actor.is_operator)
+                and job["state"] in ("failed", "cancelled", "finished"),
                 refresh=REFRESH_SECONDS if job["state"] in ("pending", "running") else None)
 
 

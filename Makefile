@@ -1,9 +1,9 @@
-# Podium: `make serve` runs the main job, `make test` runs the tests. Both install what they need.
+# Podium: `make serve` runs the main job, `make test` runs the linter and the tests. Both install what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: install browser test demo serve bench clean
+.PHONY: install browser lint test demo serve bench clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,11 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium) || \
 	  echo "chromium could not be installed: browser tests will be skipped and say so"
 
-test: install browser
+# The linter (configuration in pyproject.toml: pycodestyle, pyflakes, isort, bugbear, pyupgrade).
+lint: install
+	$(PY) -m ruff check .
+
+test: install browser lint
 	$(PY) -m pytest -q
 
 # The leaderboard with its embedded SQLite store and a local worker evaluating the demo models.

@@ -237,7 +237,7 @@ def main(argv=None) -> int:
 
     from podium import paths
     from podium.engine.backend import PodiumLM
-    from podium.engine.toymodels import ToySpec, build_toy_model
+    from workshop.toys import ToySpec, build_toy_model
 
     data = args.data or paths.data_dir()
     if data is None:
@@ -279,7 +279,8 @@ def main(argv=None) -> int:
         res.hf = run_backend(hf, instances, kind, lambda: hf_box["tokens"])
         res.podium = run_backend(pm, instances, kind, lambda: pm.runner.stats.tokens)
         after = pm.engine_stats()
-        res.podium_stats = {k: after[k] - before_stats.get(k, 0) for k in after if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
+        res.podium_stats = {k: after[k] - before_stats.get(k, 0) for k in after
+                            if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
         compare(tasks, kind, res.hf.responses, res.podium.responses, res)
         results.append(res)
         print_task(res, shots, lim)
@@ -311,8 +312,8 @@ def print_task(r: TaskResult, shots: int, limit: int) -> None:
           f"{r.hf.cpu_seconds / max(r.podium.cpu_seconds, 1e-9):.2f}x)   load avg {os.getloadavg()[0]:.1f}")
     print(f"   tokens      hf {r.hf.tokens:8d}   podium {r.podium.tokens:8d}", end="")
     if r.kind == "ll":
-        print(f"   trie minimum {r.trie_tokens}  bound {r.bound:.2f}x  podium/trie {r.podium.tokens / r.trie_tokens:.3f}"
-              f"  speedup/bound {r.speedup / r.bound:.2f}")
+        print(f"   trie minimum {r.trie_tokens}  bound {r.bound:.2f}x"
+              f"  podium/trie {r.podium.tokens / r.trie_tokens:.3f}  speedup/bound {r.speedup / r.bound:.2f}")
     else:
         st = r.podium_stats
         print(f"   (prefill {st.get('gen_prefill_tokens', 0)}, decode row-steps {st.get('gen_decode_row_steps', 0)}, "
@@ -320,7 +321,8 @@ def print_task(r: TaskResult, shots: int, limit: int) -> None:
     print(f"   peak RSS MB hf {r.hf.peak_rss_mb:8.0f}   podium {r.podium.peak_rss_mb:8.0f}")
     if r.kind == "ll":
         print(f"   parity      max |ll diff| {r.max_abs_ll_diff:.2e}   metric mismatches {len(r.metric_mismatches)}"
-              f"   on exact ties {len(r.tie_mismatches)}" + (f"   max mc2 diff {r.max_mc2_diff:.1e}" if r.task.startswith("truthfulqa") else ""))
+              f"   on exact ties {len(r.tie_mismatches)}"
+              + (f"   max mc2 diff {r.max_mc2_diff:.1e}" if r.task.startswith("truthfulqa") else ""))
     else:
         print(f"   parity      identical generations {r.identical_generations}/{r.requests}"
               f"   metric mismatches {len(r.metric_mismatches)}")

@@ -33,9 +33,10 @@ def build(folder: Path) -> dict[str, Path]:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from podium.tracing.tiny import Workshop, add_weight_noise, permute_hidden_units
+    from workshop.derive import add_weight_noise, permute_hidden_units
+    from workshop.trained import TrainedModels
 
-    tok = Workshop().tokenizer
+    tok = TrainedModels().tokenizer
     paths = {name: folder / name for name in ("base", "derived", "independent")}
     if all((p / "config.json").exists() for p in paths.values()):
         return paths
@@ -69,7 +70,8 @@ def main(argv=None) -> int:
     rows = []
     for pair in args.pairs.split(","):
         out = folder / f"trace-{pair}-{args.tokens}.json"
-        cmd = [sys.executable, "-m", "podium.cli.main", "trace", "--base", str(paths["base"]), "--model", str(paths[pair]),
+        cmd = [sys.executable, "-m", "podium.cli.main", "trace", "--base", str(paths["base"]),
+               "--model", str(paths[pair]),
                "--tokens", str(args.tokens), "--seq-len", str(args.seq_len), "--batch-size", str(args.batch_size),
                "--json", str(out)]
         load_before = os.getloadavg()[0]
@@ -82,7 +84,8 @@ def main(argv=None) -> int:
         rec = json.loads(out.read_text())
         rows.append({"pair": pair, "tokens": rec["n_tokens"], "wall_s": round(wall, 1), "runtime_s": rec["runtime_s"],
                      "timings": rec["timings"], "peak_rss_mb": rec["peak_rss_mb"], "log10_p": rec["log10_p"],
-                     "test": rec["test"], "loadavg_before": round(load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2)})
+                     "test": rec["test"], "loadavg_before": round(load_before, 2),
+                     "loadavg_after": round(os.getloadavg()[0], 2)})
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
               "cpus": os.cpu_count(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "rows": rows}
     Path(args.out).write_text(json.dumps(report, indent=1))
@@ -91,7 +94,8 @@ def main(argv=None) -> int:
     for r in rows:
         t = r["timings"]
         print(f"{r['pair']:12s} {r['tokens']:6d} {r['wall_s']:7.1f} {r['runtime_s']:8.1f} {t['load_s']:5.1f} "
-              f"{t['forward_accumulate_s']:8.1f} {t['match_test_s']:6.1f} {t['cpu_s']:6.1f} {r['peak_rss_mb']:8.0f} {r['log10_p']:9.1f} "
+              f"{t['forward_accumulate_s']:8.1f} {t['match_test_s']:6.1f} {t['cpu_s']:6.1f} "
+              f"{r['peak_rss_mb']:8.0f} {r['log10_p']:9.1f} "
               f"{r['loadavg_before']:8.2f}")
     return 0
 

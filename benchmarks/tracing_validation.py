@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DERIVED = [  # (label, how, parameters); defaults in podium.tracing.tiny.Workshop.DERIVED_DEFAULTS
+DERIVED = [  # (label, how, parameters); defaults in workshop.trained.TrainedModels.DERIVED_DEFAULTS
     ("finetune", "finetune", {}),
     ("noise-0.5", "noise", {"scale": 0.5}),
     ("permute", "permute", {}),
@@ -43,10 +43,10 @@ DERIVED = [  # (label, how, parameters); defaults in podium.tracing.tiny.Worksho
 
 
 def base_spec(arch: str, steps: int):
-    from podium.tracing.tiny import TinySpec
+    from workshop.toys import ToySpec
 
-    return TinySpec(arch=arch, d_model=64, n_layers=2, n_heads=4, mlp=256, context=64, steps=steps, batch=16,
-                    lr=3e-3, seed=1)
+    return ToySpec(arch=arch, width=64, layers=2, heads=4, kv_heads=4, mlp=256, context=64, dropout=0.0, steps=steps,
+                   batch=16, lr=3e-3, seed=1)
 
 
 # Seeds of the independent pairs. GPT-2 seeds 1000-1059 were used while choosing the GPT-2 test's design
@@ -65,10 +65,10 @@ def _train_one(args):
     import torch
 
     torch.set_num_threads(threads)
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
     t = time.perf_counter()
-    _, info = Workshop().pretrained(spec)
+    _, info = TrainedModels().pretrained(spec)
     return spec.key(), time.perf_counter() - t, info
 
 
@@ -77,9 +77,9 @@ def _derive_one(args):
     import torch
 
     torch.set_num_threads(threads)
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
-    w = Workshop()
+    w = TrainedModels()
     if how == "permute+finetune":
         # fine-tune the permuted copy: the robust test must see through both
         perm, _ = w.derived(spec, "permute", seed=100)
@@ -88,22 +88,22 @@ def _derive_one(args):
         if not (path / "podium-tiny.json").exists():
             import copy
 
-            from podium.tracing.tiny import eval_loss, train
+            from workshop.training import eval_loss, train
 
             m = copy.deepcopy(perm)
             losses = train(m, w.stream("mmlu"), steps=spec.steps // 2, batch=spec.batch, context=spec.context,
                            lr=spec.lr / 10, seed=101)
             info = {"how": how, "finetune_loss_last": sum(losses[-10:]) / 10,
                     "heldout_loss": eval_loss(m, w.heldout(), context=spec.context)}
-            return w._cached(name, lambda: (m, info))[1]
+            return w.cached(name, lambda: (m, info))[1]
         return json.loads((path / "podium-tiny.json").read_text())
     return w.derived(spec, how, seed=100, **kw)[1]
 
 
 def train_all(arch_list, steps, pairs, jobs, threads, seed0=None):
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
-    Workshop()  # tokenizer first, once
+    TrainedModels()  # tokenizer first, once
     todo = []
     for arch in arch_list:
         todo.append(base_spec(arch, steps))
@@ -125,7 +125,8 @@ def trace_pair(ws, m1, m2, test, tokens):
 
     tok = ws.tokenizer
     r = run_trace((m1, tok, "a"), (m2, tok, "b"), test=test, n_tokens=tokens)
-    return {"log10_p": r.log10_p, "rhos": [l.rho for l in r.per_layer], "test": r.test, "runtime_s": r.runtime_s}
+    return {"log10_p": r.log10_p, "rhos": [block.rho for block in r.per_layer], "test": r.test,
+            "runtime_s": r.runtime_s}
 
 
 def main(argv=None) -> int:
@@ -137,7 +138,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="training processes (1 torch thread each by default)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--train-only", action="store_true")
-    ap.add_argument("--null-seed0", type=int, help="first seed of the independent pairs (default: 2000 GPT-2, 1000 Llama)")
+    ap.add_argument("--null-seed0", type=int,
+                    help="first seed of the independent pairs (default: 2000 GPT-2, 1000 Llama)")
     ap.add_argument("--plain-alignment", action="store_true",
                     help="GPT-2: align residual dimensions on the full embedding (the design the validation rejected)")
     ap.add_argument("--skip-derived", action="store_true")
@@ -149,7 +151,7 @@ def main(argv=None) -> int:
     import torch
     from scipy import stats as st
 
-    from podium.tracing.tiny import Workshop
+    from workshop.trained import TrainedModels
 
     archs = args.archs.split(",")
     t0 = time.perf_counter()
@@ -161,7 +163,7 @@ def main(argv=None) -> int:
     if args.train_only:
         return 0
     torch.set_num_threads(max(1, args.threads * args.jobs))
-    ws = Workshop()
+    ws = TrainedModels()
     robust = {"gpt2": "gpt2-fc-proj", "llama": "glu-gate-up"}
     exact = ["weights-identity", "activations-identity"]
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.platform(),
@@ -172,7 +174,8 @@ def main(argv=None) -> int:
         spec = base_spec(arch, args.steps)
         base, binfo = ws.pretrained(spec)
         out = {"base": binfo, "derived": {}, "null": []}
-        print(f"\n== {arch}: base held-out loss {binfo['heldout_loss_init']:.2f} -> {binfo['heldout_loss']:.2f}", flush=True)
+        print(f"\n== {arch}: base held-out loss {binfo['heldout_loss_init']:.2f} -> {binfo['heldout_loss']:.2f}",
+              flush=True)
         for label, how, kw in DERIVED:
             if args.skip_derived or (how == "rotate" and arch == "gpt2"):
                 continue
@@ -192,8 +195,10 @@ def main(argv=None) -> int:
             ok &= passed
             extra = f", max |logit diff| {info['max_logit_diff']:.1e}" if "max_logit_diff" in info else ""
             print(f"  derived {label:17s} robust log10 p {row[robust[arch]]['log10_p']:9.1f}  "
-                  f"weights-id {row['weights-identity']['log10_p']:8.1f}  act-id {row['activations-identity']['log10_p']:8.1f}"
-                  f"  (held-out loss {info.get('heldout_loss', float('nan')):.2f}{extra}) {'OK' if passed else 'FAIL'}", flush=True)
+                  f"weights-id {row['weights-identity']['log10_p']:8.1f}  "
+                  f"act-id {row['activations-identity']['log10_p']:8.1f}"
+                  f"  (held-out loss {info.get('heldout_loss', float('nan')):.2f}{extra}) "
+                  f"{'OK' if passed else 'FAIL'}", flush=True)
         for a, b in null_specs(arch, args.steps, args.pairs, args.null_seed0):
             m1, _ = ws.pretrained(a)
             m2, _ = ws.pretrained(b)

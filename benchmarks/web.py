@@ -1,7 +1,7 @@
 """Web benchmark: API latency on a 10,000-entry board, and the board page's time to interactive.
 
 A fresh SQLite store under a temporary PODIUM_HOME gets N synthetic finished entries on the
-openllm-v2 board (podium.web.synthetic). The real app is started as `podium serve --no-worker`
+openllm-v2 board (workshop.synthetic). The real app is started as `podium serve --no-worker`
 (uvicorn on 127.0.0.1), and then:
 
   * API latency: a mix of filtered, sorted, paged /api/boards/openllm-v2 queries (search with
@@ -41,7 +41,8 @@ QUERIES = {
     "search `;` alternatives": {"q": "llama; qwen"},
     "search @license: + word": {"q": "@license:apache-2.0 mistral"},
     "search regex": {"q": "^meta-llama/.*-7\\.2b"},
-    "type + precision + params": {"type": "chat,fine-tuned", "precision": "bfloat16", "params_min": "3", "params_max": "14"},
+    "type + precision + params": {"type": "chat,fine-tuned", "precision": "bfloat16", "params_min": "3",
+                                  "params_max": "14"},
     "preset official + hide 4": {"preset": "official", "hide": "merged,moe,flagged,unavailable"},
     "sort by task, raw scores": {"sort": "bbh", "order": "asc", "scores": "raw"},
     "sort by params, dynamic rank": {"sort": "params", "type": "pretrained", "rank": "dynamic"},
@@ -60,7 +61,7 @@ def load_rows(db_url: str, rows: int) -> float:
     from podium.eval.suites import SUITES
     from podium.platform.db import make_engine, session_factory, transaction
     from podium.platform.migrate import ensure_schema
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     engine = make_engine(db_url)
     ensure_schema(engine)
@@ -166,7 +167,8 @@ def main() -> int:
     print(f"- CSV export of the whole board: {csv_seconds * 1000:.0f} ms\n")
     print("| query | p50 ms | p95 ms | p99 ms |\n| --- | ---: | ---: | ---: |")
     for name, values in timings.items():
-        print(f"| {name} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | {percentile(values, 99):.1f} |")
+        p50, p95, p99 = (percentile(values, q) for q in (50, 95, 99))
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
     print(f"| **all {len(everything)} requests** | **{percentile(everything, 50):.1f}** | "
           f"**{percentile(everything, 95):.1f}** | **{percentile(everything, 99):.1f}** |\n")
     if tti:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable, Mapping
 
 DEFAULT_TRACE_BASE = "openai-community/gpt2"
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "settings.md"

@@ -86,7 +86,8 @@ def register(subparsers) -> None:
     p.add_argument("--output", required=True, help="folder for results.json and details/")
     p.add_argument("--limit", type=_limit, help="documents per task (or a fraction below 1), for quick runs")
     p.add_argument("--backend", default="podium",
-                   help="scoring backend: podium (default: exact, prefix-sharing) or hf (lm-eval's own, for comparison)")
+                   help="scoring backend: podium (default: exact, prefix-sharing) "
+                   "or hf (lm-eval's own, for comparison)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", help=", ".join(DTYPES))
     p.add_argument("--batch-size", type=int, default=1)

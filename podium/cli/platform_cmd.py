@@ -256,7 +256,8 @@ def register(subparsers) -> None:
     p.add_argument("--revision", help="branch, tag or commit; pinned to a commit sha at submit time")
     p.add_argument("--precision", choices=PRECISIONS, default="bfloat16")
     p.add_argument("--weight-type", choices=WEIGHT_TYPES, default="Original")
-    p.add_argument("--base-model", help="required for Delta and Adapter weights; for full weights, the model they derive from "
+    p.add_argument("--base-model",
+                   help="required for Delta and Adapter weights; for full weights, the model they derive from "
                    "(checked by model tracing after the evaluation)")
     p.add_argument("--type", choices=MODEL_TYPES, help="model type shown on the leaderboard")
     p.add_argument("--chat-template", action=argparse.BooleanOptionalAction, default=None,

@@ -141,7 +141,8 @@ def register(subparsers) -> None:
     p.add_argument("--tasks", help="evaluate only these tasks of the suite (comma-separated), for quick runs")
     p.add_argument("--no-worker", action="store_true", help="serve only; run `podium worker` elsewhere")
     p.add_argument("--db", help="database URL (default: PODIUM_DB_URL, else SQLite under PODIUM_HOME)")
-    p.add_argument("--config", help="platform settings file (default: PODIUM_PLATFORM_CONFIG or PODIUM_HOME/platform.yaml)")
+    p.add_argument("--config",
+                   help="platform settings file (default: PODIUM_PLATFORM_CONFIG or PODIUM_HOME/platform.yaml)")
     p.add_argument("--operator", metavar="USERNAME", help="make this existing account an operator")
     p.add_argument("--secure-cookies", action="store_true",
                    help="mark the session and CSRF cookies Secure (browsers then send them only over HTTPS): "

@@ -29,7 +29,8 @@ def _run(args) -> int:
     data = Path(args.data_dir).expanduser().resolve() if args.data_dir else None
     if not args.base:
         if not args.perplexity:
-            raise UsageError("podium trace needs --base (the model to trace against) unless only --perplexity is asked.")
+            raise UsageError(
+                "podium trace needs --base (the model to trace against) unless only --perplexity is asked.")
         detail = model_perplexity(args.model, data_dir=data, revision=args.revision)
         _print_perplexity(args.model, detail)
         print(f"protocol: {detail['protocol']}")
@@ -49,18 +50,21 @@ def _run(args) -> int:
         print(f"inputs: {res.n_tokens} tokens of {res.inputs}; similarity {res.metric}")
     else:
         print(f"inputs: weights only (tokenizers checked on {res.inputs}); similarity {res.metric}")
-    depth_note = any(l.candidates > 1 for l in res.per_layer)
-    print(f"{'block':>5} {'vs':>4} {'rho':>9} {'units':>6} {'log10 p':>10}" + ("  (Bonferroni over blocks)" if depth_note else ""))
-    for l in res.per_layer:
-        rho = "nan" if l.rho != l.rho else f"{l.rho:.4f}"
-        print(f"{l.layer:>5} {l.model_layer:>4} {rho:>9} {l.n:>6} {l.log10_p:>10.2f}")
+    depth_note = any(block.candidates > 1 for block in res.per_layer)
+    print(f"{'block':>5} {'vs':>4} {'rho':>9} {'units':>6} {'log10 p':>10}"
+          + ("  (Bonferroni over blocks)" if depth_note else ""))
+    for block in res.per_layer:
+        rho = "nan" if block.rho != block.rho else f"{block.rho:.4f}"
+        print(f"{block.layer:>5} {block.model_layer:>4} {rho:>9} {block.n:>6} {block.log10_p:>10.2f}")
     print(f"combined (Fisher, {2 * len(res.per_layer)} df): {stats.format_p(res.log10_p * stats.LN10)}"
-          + (f"  -> derived from the base (p < 1e{PROVENANCE_LOG10_P:.0f})" if res.log10_p <= PROVENANCE_LOG10_P else ""))
+          + (f"  -> derived from the base (p < 1e{PROVENANCE_LOG10_P:.0f})"
+             if res.log10_p <= PROVENANCE_LOG10_P else ""))
     if res.perplexity is not None:
         _print_perplexity("perplexity of model", res.perplexity_detail)
     t = res.timings
     print(f"runtime {res.runtime_s:.1f} s (load {t.get('load_s', 0):.1f}, forward+accumulate "
-          f"{t.get('forward_accumulate_s', 0):.1f}, match+test {t.get('match_test_s', 0):.1f}; CPU {t.get('cpu_s', 0):.1f} s), peak RSS {res.peak_rss_mb:.0f} MB")
+          f"{t.get('forward_accumulate_s', 0):.1f}, match+test {t.get('match_test_s', 0):.1f}; "
+          f"CPU {t.get('cpu_s', 0):.1f} s), peak RSS {res.peak_rss_mb:.0f} MB")
     if args.json:
         Path(args.json).write_text(json.dumps(res.to_dict(), indent=1))
         print(f"wrote {args.json}")
@@ -95,9 +99,12 @@ def register(subparsers) -> None:
     p.add_argument("--model", required=True, help="model to trace: local folder, id in the model mirror, or hub id")
     p.add_argument("--revision", help="branch, tag or commit sha of a hub --model")
     p.add_argument("--perplexity", action="store_true", help="also score the model on perplexity/passage.txt")
-    p.add_argument("--test", default="auto", choices=["auto", *TESTS], help="tracing test (auto: the robust test of the architecture)")
-    p.add_argument("--tokens", type=int, default=DEFAULT_TOKENS, help=f"tokens fed to both models (default {DEFAULT_TOKENS})")
-    p.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN, help="tokens per sequence, BOS included (capped by the context)")
+    p.add_argument("--test", default="auto", choices=["auto", *TESTS],
+                   help="tracing test (auto: the robust test of the architecture)")
+    p.add_argument("--tokens", type=int, default=DEFAULT_TOKENS,
+                   help=f"tokens fed to both models (default {DEFAULT_TOKENS})")
+    p.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN,
+                   help="tokens per sequence, BOS included (capped by the context)")
     p.add_argument("--batch-size", type=int, default=8, help="sequences per forward chunk")
     p.add_argument("--metric", default="cosine", choices=["cosine", "sqdist"], help="similarity used by MATCH")
     p.add_argument("--dtype", default="float32", choices=DTYPES,

@@ -16,9 +16,9 @@ Module map:
   kvcache.py    KVBuffer (preallocated croppable model cache), PrefixCache (byte budget, LRU)
   forward.py    ModelRunner: the only model call, logits for selected positions, capability probe
   memory.py     peak RSS / CUDA memory sampling
-  toymodels.py  random-init GPT-2/Llama models with local tokenizers, for tests and benchmarks
   weights.py    adapter (PEFT) and delta weights merged into a plain model folder, with their checks
   quantization.py  8bit/4bit/GPTQ/AWQ: what this machine can run, and the load arguments
+  demo.py       the tiny offline demo models (built with the top-level `workshop` package's toy builders)
 """
 
 import lm_eval.models  # noqa: F401  (registers lm-eval's backends before ours)

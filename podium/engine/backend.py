@@ -53,8 +53,8 @@ from lm_eval.models.utils import (
 from lm_eval.models.utils_hf import get_dtype
 from tqdm import tqdm
 
-from podium.engine.forward import ModelRunner, attention_window
 from podium.engine import hf_rules
+from podium.engine.forward import ModelRunner, attention_window
 from podium.engine.generator import GreedyGenerator
 from podium.engine.kvcache import PrefixCache
 from podium.engine.memory import PeakMemory
@@ -116,7 +116,8 @@ class PodiumLM(TemplateLM):
     ) -> None:
         super().__init__()
         if _as_bool(trust_remote_code):
-            raise ValueError("podium backend: trust_remote_code=True is refused; only stock transformers models are run")
+            raise ValueError(
+                "podium backend: trust_remote_code=True is refused; only stock transformers models are run")
         if _as_bool(parallelize):
             raise ValueError("podium backend: parallelize=True is not supported (single device)")
         if peft or delta:
@@ -134,7 +135,8 @@ class PodiumLM(TemplateLM):
             )
         else:
             self._config = pretrained.config
-        if getattr(self._config, "model_type", None) in transformers.models.auto.modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES:
+        seq_to_seq = transformers.models.auto.modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES
+        if getattr(self._config, "model_type", None) in seq_to_seq:
             raise ValueError("podium backend only runs decoder-only (AutoModelForCausalLM) models")
         self.tokenizer = hf_rules.create_tokenizer(
             pretrained, tokenizer, revision, subfolder, _as_bool(use_fast_tokenizer), _as_bool(add_bos_token)
@@ -184,14 +186,16 @@ class PodiumLM(TemplateLM):
         on_cuda = self._device.type == "cuda"
         self.pack_tokens = int(pack_tokens) if pack_tokens else (2048 if on_cuda else 512)
         self.chunk_tokens = int(chunk_tokens) if chunk_tokens else (8192 if on_cuda else 2048)
-        self.kv_budget_bytes = int(float(kv_budget_mb) * 2**20) if kv_budget_mb else hf_rules.default_kv_budget(self._device)
+        self.kv_budget_bytes = (int(float(kv_budget_mb) * 2**20) if kv_budget_mb
+                                else hf_rules.default_kv_budget(self._device))
         cache_mb = DEFAULT_PREFIX_CACHE_MB if prefix_cache_mb is None else float(prefix_cache_mb)
         self.prefix_cache = PrefixCache(int(cache_mb * 2**20))
 
         autocast = get_dtype(mixed_precision_dtype) if mixed_precision_dtype is not None else None
         self.runner = ModelRunner(self._model, autocast_dtype=autocast)
         window = attention_window(self._config)
-        allow_tree = bool(_as_bool(packing) is not False) and (window is None or window >= self.max_length + self.pack_tokens)
+        allow_tree = bool(_as_bool(packing) is not False) and (
+            window is None or window >= self.max_length + self.pack_tokens)
         self.runner.probe(allow_tree=allow_tree)
         self.scorer = LoglikelihoodScorer(
             self.runner, pack_tokens=self.pack_tokens, chunk_tokens=self.chunk_tokens, max_length=self.max_length
@@ -256,7 +260,8 @@ class PodiumLM(TemplateLM):
         return self.tokenizer.name_or_path.replace("/", "__")
 
     # -- tokenization (HFLM's rules) ----------------------------------------------------------
-    def tok_encode(self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None, **kwargs) -> list[int]:
+    def tok_encode(self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None,
+                   **kwargs) -> list[int]:
         special_tokens_kwargs = _add_special_kwargs(add_special_tokens, self.add_bos_token)
         if add_special_tokens is None and has_bos_prefix(string, self.tokenizer.decode(self.prefix_token_id)):
             special_tokens_kwargs["add_special_tokens"] = False
@@ -337,7 +342,8 @@ class PodiumLM(TemplateLM):
                         f"max_gen_toks ({max_gen_toks}) must be less than the model's max length ({self.max_length})"
                     )
                 prompts = [self._encode_prompt(args[i][0], max_ctx_len) for i in idx]
-                if hf_rules.plain_greedy(self._model, kwargs) and all(prompts) and self.runner.caps.mode != "independent":
+                if (hf_rules.plain_greedy(self._model, kwargs) and all(prompts)
+                        and self.runner.caps.mode != "independent"):
                     rule = make_stop_rule(self.tokenizer, until, hf_rules.eos_ids(self._model), max_gen_toks)
                     outs = self.generator.generate(prompts, [rule] * len(prompts))
                 else:

@@ -2,7 +2,8 @@
 
 The hub is not reachable everywhere Podium runs (tests, CI, air-gapped operators), so
 the demo and the tests use models built here: a byte-level BPE tokenizer trained on
-local benchmark text, and random-init GPT-2 and Llama configs with fixed seeds. Each
+local benchmark text, and random-init GPT-2 and Llama configs with fixed seeds, made
+with the toy builders of the `workshop` package (the product's only use of it). Each
 model folder looks like a hub repository (safetensors weights, tokenizer, license in
 the model card) so submission validation treats it like any other model.
 """
@@ -14,9 +15,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podium.engine.toymodels import ToySpec, build_model, train_tokenizer
 from podium.paths import data_dir as default_data_dir
 from podium.paths import models_root
+from workshop.toys import SPECIALS, ToySpec, build_model, train_tokenizer
 
 DEMO_ORG = "podium-demo"
 VOCAB_SIZE = 4096
@@ -77,8 +78,10 @@ def _corpus_lines(data: Path | None) -> list[str]:
 
 
 def _train_tokenizer(lines: list[str], out: Path, *, bos_in_encode: bool, chat: bool):
-    tok = train_tokenizer(lines, VOCAB_SIZE, bos_in_encode=bos_in_encode, context=CONTEXT,
-                          extra_specials=CHAT_MARKERS if chat else (), eos_token=CHAT_MARKERS[1] if chat else None)
+    specials = (*SPECIALS.values(), *CHAT_MARKERS) if chat else tuple(SPECIALS.values())
+    roles = {**SPECIALS, "eos": CHAT_MARKERS[1]} if chat else SPECIALS
+    tok = train_tokenizer(lines, VOCAB_SIZE, specials=specials, roles=roles, bos_in_encode=bos_in_encode,
+                          context=CONTEXT)
     if chat:
         tok.chat_template = CHATML
     tok.save_pretrained(out)
@@ -87,7 +90,7 @@ def _train_tokenizer(lines: list[str], out: Path, *, bos_in_encode: bool, chat: 
 
 def _build_model(spec: DemoModel, tokenizer):
     shape = ToySpec(spec.architecture, layers=2, width=64, heads=2, context=CONTEXT, seed=spec.seed,
-                    intermediate=176, kv_heads=2)
+                    mlp=176 if spec.architecture == "llama" else None, kv_heads=2)
     return build_model(shape, tokenizer)
 
 
@@ -125,7 +128,8 @@ def _derive_model(spec: DemoModel, base_dir: Path, out: Path) -> None:
 def build_demo_model(spec: DemoModel, root: Path, data: Path | None) -> Path:
     out = root / DEMO_ORG / spec.name
     marker = out / ".podium-demo.json"
-    stamp = {"seed": spec.seed, "vocab": VOCAB_SIZE, **({"derived_from": spec.derived_from} if spec.derived_from else {})}
+    stamp = {"seed": spec.seed, "vocab": VOCAB_SIZE,
+             **({"derived_from": spec.derived_from} if spec.derived_from else {})}
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return out
     tmp = out.with_name(out.name + ".tmp")

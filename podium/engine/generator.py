@@ -21,8 +21,8 @@ greedy requests here and anything else to `transformers.generate`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 

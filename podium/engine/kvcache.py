@@ -40,7 +40,8 @@ class BufferLayer(DynamicLayer):
         self.dtype, self.device = key_states.dtype, key_states.device
         b, h = key_states.shape[:2]
         self._k = torch.zeros((b, h, self.capacity, key_states.shape[-1]), dtype=self.dtype, device=self.device)
-        self._v = torch.zeros((b, value_states.shape[1], self.capacity, value_states.shape[-1]), dtype=self.dtype, device=self.device)
+        self._v = torch.zeros((b, value_states.shape[1], self.capacity, value_states.shape[-1]), dtype=self.dtype,
+                              device=self.device)
         self.is_initialized = True
         self._refresh()
 

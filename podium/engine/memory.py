@@ -56,7 +56,7 @@ class PeakMemory:
         while not self._stop.wait(self.period_s):
             self.report.rss_peak = max(self.report.rss_peak, rss_bytes())
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.report.rss_start = self.report.rss_peak = rss_bytes()
         if self._cuda:
             import torch

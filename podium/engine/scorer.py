@@ -30,8 +30,8 @@ Memory is bounded by construction: the only KV held is the current path (at most
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 

@@ -13,8 +13,8 @@ generated token sequences identical, not merely the post-processed strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)

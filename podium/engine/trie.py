@@ -13,8 +13,8 @@ them instead of copying tokens. Splitting a node keeps the original object as th
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 
 @dataclass(eq=False)
@@ -31,8 +31,8 @@ class Node:
     start: int
     end: int
     seq: Sequence[int] | None
-    parent: "Node | None" = None
-    children: list["Node"] = field(default_factory=list)
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     size: int = 0
     """Tokens in this node's subtree, itself included."""

@@ -8,7 +8,7 @@ Suites whose tasks have no random baseline use `lb = 0`, which is just `raw * 10
 from __future__ import annotations
 
 import math
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def normalize(raw: float, lower_bound: float = 0.0) -> float:

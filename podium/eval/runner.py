@@ -19,13 +19,13 @@ from podium import paths
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
 from podium.eval import provenance
 from podium.eval import weights as overlays
-from podium.modelref import DTYPES, ModelRef, resolve
-from podium.modelref.checks import require_loadable
-from podium.settings import set_library_switches
 from podium.eval.normalize import suite_average
 from podium.eval.progress import Progress
 from podium.eval.scoring import TaskScore, score_task
 from podium.eval.suites import DEFAULT_SUITE, TaskSpec, get_suite
+from podium.modelref import DTYPES, ModelRef, resolve
+from podium.modelref.checks import require_loadable
+from podium.settings import set_library_switches
 
 PODIUM_TASKS_DIR = Path(__file__).parent / "tasks"
 BACKENDS = ("hf", "podium")

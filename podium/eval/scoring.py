@@ -44,7 +44,7 @@ class TaskScore:
         return asdict(self)
 
     @classmethod
-    def missing(cls, spec: TaskSpec, status: str, error: str, kind: str) -> "TaskScore":
+    def missing(cls, spec: TaskSpec, status: str, error: str, kind: str) -> TaskScore:
         return cls(spec.key, spec.title, "+".join(spec.metrics), None, None, None, 0, spec.lower_bound,
                    status=status, error=error, error_kind=kind, private=spec.private, in_average=spec.in_average)
 

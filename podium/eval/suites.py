@@ -8,9 +8,10 @@ web board show about a suite comes from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from podium.errors import UsageError
 
@@ -147,7 +148,8 @@ OPENLLM_V2 = SuiteSpec(
 KO_H5 = SuiteSpec(
     name="ko-h5",
     title="Open Ko-LLM Leaderboard (Ko-H5)",
-    about="Korean tasks; Ko-ARC, Ko-HellaSwag, Ko-MMLU and Ko-TruthfulQA are private test sets supplied by the operator.",
+    about="Korean tasks; Ko-ARC, Ko-HellaSwag, Ko-MMLU and Ko-TruthfulQA are private test sets "
+          "supplied by the operator.",
     tasks=(
         TaskSpec("ko_arc_challenge", "Ko-ARC (25-shot)", "ko_arc_challenge", 25, ("acc_norm,none",), private=True),
         TaskSpec("ko_hellaswag", "Ko-HellaSwag (10-shot)", "ko_hellaswag", 10, ("acc_norm,none",), private=True),

@@ -14,8 +14,8 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from podium.errors import ModelLoadError, UsageError
 from podium.modelref import ModelRef, is_repo_id, resolve

@@ -7,8 +7,8 @@ objects; the caller commits and passes the authenticated `identity.Actor`):
   job_ops.list_jobs / inspect_job / cancel_job / requeue_job
   moderation.flag_model / unflag_model / active_flags / set_official_provider /
              official_providers / delete_model / vote / unvote
-  leaderboard.leaderboard -> Board (rows in the open-llm-leaderboard/contents schema)
-  export.write_export     parquet | csv | json
+  leaderboard.leaderboard -> Board (typed BoardRow per entry, native fields)
+  export.write_export     parquet | csv | json, in the open-llm-leaderboard/contents schema
 Submission checks: model_source (the pinned revision of a `podium.modelref` resolution),
 weights (safetensors headers), facts (what the files say), validation (one function per rule;
 `SubmissionRequest` fills the chat-template default: on for chat models), overlay_checks

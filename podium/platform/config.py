@@ -21,10 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from podium.errors import UsageError
 from podium.eval.suites import DEFAULT_SUITE
-from podium.modelref.precision import DTYPES
 from podium.platform.vocab import INFRASTRUCTURE_ERRORS
 from podium.settings import EnvSettings, current
-
 
 
 class Settings(BaseModel):

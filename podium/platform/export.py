@@ -1,7 +1,8 @@
 """`podium export`: the leaderboard as parquet, csv or json, in a fixed, documented schema.
 
-Schema (one row per model, precision, sha and chat template, best average first), following
-the public `open-llm-leaderboard/contents` dataset:
+This is the one place where the board's typed rows take the column names of the public
+`open-llm-leaderboard/contents` dataset, so scripts written against it keep working. Schema
+(one row per model, precision, sha and chat template, best average first):
 
     eval_name (org_name_precision), Precision, Type (emoji + label), T (emoji), Weight type,
     Architecture, Model (plain repo id), fullname, Model sha (commit sha, or content hash of a
@@ -9,10 +10,12 @@ the public `open-llm-leaderboard/contents` dataset:
     #Params (B), Available on the hub, MoE, Flagged, Chat Template, CO₂ cost (kg),
     then per task in suite order: "<Task> Raw" (0-1) and "<Task>" (normalized, 0-100),
     then Merged, Official Providers, Upload To Hub Date (empty), Submission Date (YYYY-MM-DD),
-    Generation (0 original, 1 derived), Base Model,
+    Generation (0 original, 1 derived), Base Model (the model itself when original),
     and Podium's additions: Suite, Entry (submission id), Job, Votes, GPU hours, Flag reason,
     Average complete, Params source (safetensors | name), Details (result folder).
 
+Differences from upstream: `Model` is the plain repo id (upstream: an HTML link), `Hub ❤️` and
+`Upload To Hub Date` are empty (not known offline), and the columns after Base Model are added.
 Column types are fixed (strings, float64, nullable Int64 and booleans), so an empty
 leaderboard still exports its fixed columns with the right types. Files are written to a
 temporary name and renamed, so a reader never sees half an export.
@@ -26,16 +29,62 @@ from pathlib import Path
 import pandas as pd
 
 from podium.errors import UsageError
-from podium.platform.leaderboard import Board
+from podium.platform.leaderboard import Board, BoardRow
 from podium.platform.vocab import EXPORT_FORMATS as FORMATS
+from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
 
+# (column, pandas/arrow dtype) of the fixed part, in order; task columns follow "CO₂ cost (kg)".
+HEAD_COLUMNS = [
+    ("eval_name", "string"), ("Precision", "string"), ("Type", "string"), ("T", "string"),
+    ("Weight type", "string"), ("Architecture", "string"), ("Model", "string"), ("fullname", "string"),
+    ("Model sha", "string"), ("Average ⬆️", "float64"), ("Hub License", "string"), ("Hub ❤️", "Int64"),
+    ("#Params (B)", "float64"), ("Available on the hub", "boolean"), ("MoE", "boolean"), ("Flagged", "boolean"),
+    ("Chat Template", "boolean"), ("CO₂ cost (kg)", "float64"),
+]
+TAIL_COLUMNS = [
+    ("Merged", "boolean"), ("Official Providers", "boolean"), ("Upload To Hub Date", "string"),
+    ("Submission Date", "string"), ("Generation", "Int64"), ("Base Model", "string"),
+    # Podium additions.
+    ("Suite", "string"), ("Entry", "Int64"), ("Job", "Int64"), ("Votes", "Int64"), ("GPU hours", "float64"),
+    ("Flag reason", "string"), ("Average complete", "boolean"), ("Params source", "string"), ("Details", "string"),
+]
+
+
+def columns(board: Board) -> list[tuple[str, str]]:
+    """Every exported (column, dtype) of `board`, in order."""
+    task_cols = [c for _, title in board.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
+    return HEAD_COLUMNS + task_cols + TAIL_COLUMNS
+
+
+def contents_row(row: BoardRow) -> dict:
+    """One board row under the contents dataset's column names."""
+    symbol, label = MODEL_TYPE_LABELS.get(row.model_type, UNKNOWN_TYPE_LABEL)
+    out = {
+        "eval_name": f"{row.repo_id.replace('/', '_')}_{row.precision}", "Precision": row.precision,
+        "Type": label, "T": symbol, "Weight type": row.weight_type, "Architecture": row.architecture,
+        "Model": row.repo_id, "fullname": row.repo_id, "Model sha": row.revision, "Average ⬆️": row.average,
+        "Hub License": row.license, "Hub ❤️": None, "#Params (B)": row.params_billion,
+        "Available on the hub": row.available, "MoE": row.moe, "Flagged": row.flagged,
+        "Chat Template": row.chat_template, "CO₂ cost (kg)": row.co2_kg,
+        "Merged": row.merged, "Official Providers": row.official, "Upload To Hub Date": None,
+        "Submission Date": f"{row.submitted_at:%Y-%m-%d}", "Generation": row.generation,
+        "Base Model": row.base_model or row.repo_id, "Suite": row.suite, "Entry": row.entry, "Job": row.job,
+        "Votes": row.votes, "GPU hours": row.gpu_hours, "Flag reason": row.flag_reason,
+        "Average complete": row.average_complete, "Params source": row.params_source, "Details": row.details_path,
+    }
+    for key, task in row.tasks.items():
+        title = task.get("title") or key
+        out[f"{title} Raw"] = task.get("raw")
+        out[title] = task.get("normalized")
+    return out
 
 
 def to_frame(board: Board) -> pd.DataFrame:
-    columns = board.columns()
-    frame = pd.DataFrame([{name: row.get(name) for name, _ in columns} for row in board.rows],
-                         columns=[name for name, _ in columns])
-    return frame.astype({name: dtype for name, dtype in columns})
+    cols = columns(board)
+    names = [name for name, _ in cols]
+    frame = pd.DataFrame([[found.get(name) for name in names] for found in map(contents_row, board.rows)],
+                         columns=names)
+    return frame.astype(dict(cols))
 
 
 def write_export(board: Board, path: str | os.PathLike, fmt: str | None = None) -> Path:

@@ -1,10 +1,8 @@
-"""The leaderboard view: one row per (model, precision, sha, chat template) of a suite, from one query.
+"""The leaderboard view: one typed row per (model, precision, sha, chat template) of a suite, from one query.
 
-Each submission's row shows its latest finished job's result. Rows use the column names of the
-public `open-llm-leaderboard/contents` dataset, so scripts written against it keep working (the
-schema is listed in `export`). Differences: `Model` is the
-plain repo id (upstream: an HTML link), `Hub ❤️` and `Upload To Hub Date` are empty (not known
-offline), and a few columns are added at the end (Votes, GPU hours, Entry, ...).
+Each submission's row shows its latest finished job's result. Rows carry native fields (the
+model type as the platform's vocabulary, numbers as numbers); the web board reads them as they
+are, and `export` alone renames them into the public `open-llm-leaderboard/contents` columns.
 
 Footprint: GPU hours = job wall seconds / 3600 x the job's GPUs; CO₂ cost (kg) = GPU hours x
 gpu_power_kw x carbon_g_per_kwh / 1000 (operator settings; defaults 0.7 kW and 269.8 g/kWh).
@@ -13,6 +11,7 @@ gpu_power_kw x carbon_g_per_kwh / 1000 (operator settings; defaults 0.7 kW and 2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -20,53 +19,55 @@ from sqlalchemy.orm import Session
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, Vote
 
-MODEL_TYPE_LABELS = {
-    "pretrained": ("🟢", "🟢 pretrained"),
-    "continuously pretrained": ("🟩", "🟩 continuously pretrained"),
-    "fine-tuned": ("🔶", "🔶 fine-tuned on domain-specific datasets"),
-    "chat": ("💬", "💬 chat models (RLHF, DPO, IFT, ...)"),
-    "merge": ("🤝", "🤝 base merges and moerges"),
-    "multimodal": ("🌸", "🌸 multimodal"),
-}
 
-# (column, pandas/arrow dtype) of the fixed part, in order; task columns follow "CO₂ cost (kg)".
-HEAD_COLUMNS = [
-    ("eval_name", "string"), ("Precision", "string"), ("Type", "string"), ("T", "string"),
-    ("Weight type", "string"), ("Architecture", "string"), ("Model", "string"), ("fullname", "string"),
-    ("Model sha", "string"), ("Average ⬆️", "float64"), ("Hub License", "string"), ("Hub ❤️", "Int64"),
-    ("#Params (B)", "float64"), ("Available on the hub", "boolean"), ("MoE", "boolean"), ("Flagged", "boolean"),
-    ("Chat Template", "boolean"), ("CO₂ cost (kg)", "float64"),
-]
-TAIL_COLUMNS = [
-    ("Merged", "boolean"), ("Official Providers", "boolean"), ("Upload To Hub Date", "string"),
-    ("Submission Date", "string"), ("Generation", "Int64"), ("Base Model", "string"),
-    # Podium additions.
-    ("Suite", "string"), ("Entry", "Int64"), ("Job", "Int64"), ("Votes", "Int64"), ("GPU hours", "float64"),
-    ("Flag reason", "string"), ("Average complete", "boolean"), ("Params source", "string"), ("Details", "string"),
-]
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One entry of a suite's board."""
+
+    entry: int  # the submission id
+    job: int  # the finished job whose result is shown
+    suite: str
+    repo_id: str
+    source: str  # where the weights come from: mirror | hub | path
+    precision: str
+    model_type: str  # one of vocab.MODEL_TYPES
+    weight_type: str
+    architecture: str | None
+    revision: str  # commit sha, or the content hash of a local folder
+    license: str | None
+    params_billion: float | None
+    params_source: str | None
+    available: bool
+    moe: bool
+    merged: bool
+    base_model: str | None  # the declared base; None for an original model
+    chat_template: bool
+    submitted_at: datetime
+    votes: int
+    flag_reason: str | None  # the latest unresolved flag's reason
+    official: bool  # the organisation is an official provider
+    average: float | None  # mean normalized score, 0-100
+    average_complete: bool
+    tasks: dict[str, dict]  # task key -> the result's task entry (title, raw 0-1, normalized 0-100, ...)
+    details_path: str
+    gpu_hours: float | None
+    co2_kg: float | None
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag_reason is not None
+
+    @property
+    def generation(self) -> int:
+        """0 for an original model, 1 for one made from a declared base."""
+        return 1 if self.base_model else 0
 
 
 @dataclass
 class Board:
     suite: str
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (task key, title), in column order
-    rows: list[dict] = field(default_factory=list)
-    task_scores: dict[int, dict] = field(default_factory=dict)
-    """Job id -> its result's task entries by task key (what the web board reads, without a second query)."""
-
-    def columns(self) -> list[tuple[str, str]]:
-        task_cols = [c for _, title in self.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
-        return HEAD_COLUMNS + task_cols + TAIL_COLUMNS
-
-
-@dataclass(frozen=True)
-class ResultFields:
-    """The columns of a result the board shows (its provenance JSON is never loaded here)."""
-
-    tasks: dict
-    average: float | None
-    average_complete: bool
-    details_path: str
+    rows: list[BoardRow] = field(default_factory=list)
 
 
 def _query(suite: str):
@@ -81,10 +82,19 @@ def _query(suite: str):
     flag_reason = (select(Flag.reason).where(active_flag).order_by(Flag.id.desc()).limit(1)
                    .correlate(Model).scalar_subquery())
     official = exists().where(OfficialProvider.org == Model.org)
+    columns = {
+        "entry": Submission.id, "job": Job.id, "suite": Submission.suite, "repo_id": Model.repo_id,
+        "source": Model.source, "precision": Model.precision, "model_type": Model.model_type,
+        "weight_type": Model.weight_type, "architecture": Model.architecture, "revision": Model.revision,
+        "license": Model.license, "params_billion": Model.params_billion, "params_source": Model.params_source,
+        "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
+        "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
+        "flag_reason": flag_reason, "official": official, "average": Result.average,
+        "average_complete": Result.average_complete, "tasks": Result.tasks, "details_path": Result.details_path,
+        "gpu_seconds": Job.wall_seconds * Job.gpus,
+    }
     return (
-        select(Model, Submission, Job.id, (Job.wall_seconds * Job.gpus).label("gpu_seconds"), Result.tasks,
-               Result.average, Result.average_complete,
-               Result.details_path, votes.label("votes"), flag_reason.label("flag_reason"), official.label("official"))
+        select(*(column.label(name) for name, column in columns.items()))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
         .join(latest, latest.c.submission_id == Submission.id)
         .join(Job, Job.id == latest.c.job_id).join(Result, Result.job_id == Job.id)
@@ -101,41 +111,17 @@ def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | No
     return gpu_hours, gpu_hours * settings.gpu_power_kw * settings.carbon_g_per_kwh / 1000
 
 
-def _row(model: Model, sub: Submission, job_id: int, gpu_seconds: float | None, result: ResultFields, votes: int,
-         flag_reason: str | None, official: bool, settings: Settings) -> dict:
-    symbol, label = MODEL_TYPE_LABELS[model.model_type]
-    gpu_hours, co2 = footprint(gpu_seconds, settings)
-    row = {
-        "eval_name": f"{model.repo_id.replace('/', '_')}_{model.precision}", "Precision": model.precision,
-        "Type": label, "T": symbol, "Weight type": model.weight_type, "Architecture": model.architecture,
-        "Model": model.repo_id, "fullname": model.repo_id, "Model sha": model.revision, "Average ⬆️": result.average,
-        "Hub License": model.license, "Hub ❤️": None, "#Params (B)": model.params_billion,
-        "Available on the hub": model.available, "MoE": model.is_moe, "Flagged": flag_reason is not None,
-        "Chat Template": sub.use_chat_template, "CO₂ cost (kg)": co2,
-        "Merged": model.is_merge, "Official Providers": bool(official), "Upload To Hub Date": None,
-        "Submission Date": f"{sub.submitted_at:%Y-%m-%d}", "Generation": 1 if model.base_model else 0,
-        "Base Model": model.base_model or model.repo_id, "Suite": sub.suite, "Entry": sub.id, "Job": job_id,
-        "Votes": votes, "GPU hours": gpu_hours, "Flag reason": flag_reason,
-        "Average complete": result.average_complete, "Params source": model.params_source,
-        "Details": result.details_path,
-    }
-    for key, task in result.tasks.items():
-        title = task.get("title") or key
-        row[f"{title} Raw"] = task.get("raw")
-        row[title] = task.get("normalized")
-    return row
-
-
 def leaderboard(session: Session, settings: Settings, suite: str | None = None) -> Board:
     """Every entry of `suite` with a finished result, best average first."""
     board = Board(suite=suite or settings.default_suite)
     seen: dict[str, str] = {}
-    for model, sub, job_id, gpu_seconds, tasks, average, complete, details, votes, flag_reason, official in session.execute(
-            _query(board.suite)):
-        result = ResultFields(tasks, average, complete, details)
-        board.rows.append(_row(model, sub, job_id, gpu_seconds, result, votes, flag_reason, official, settings))
-        board.task_scores[job_id] = tasks
-        for key, task in result.tasks.items():
+    for found in session.execute(_query(board.suite)).mappings():
+        values = dict(found)
+        values["official"] = bool(values["official"])
+        gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
+        row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
+        board.rows.append(row)
+        for key, task in row.tasks.items():
             seen.setdefault(key, task.get("title") or key)
     board.tasks = list(seen.items())
     return board

@@ -9,14 +9,31 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from podium.platform.db import utcnow
 from podium.platform.vocab import (
-    DEVICE_KINDS, JOB_KINDS, JOB_STATES, MODEL_SOURCES, MODEL_TYPES, PRECISIONS, ROLES, WEIGHT_TYPES,
+    DEVICE_KINDS,
+    JOB_KINDS,
+    JOB_STATES,
+    MODEL_SOURCES,
+    MODEL_TYPES,
+    PRECISIONS,
+    ROLES,
+    WEIGHT_TYPES,
 )
 
 

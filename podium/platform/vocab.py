@@ -19,3 +19,15 @@ EXPORT_FORMATS = ("parquet", "csv", "json")
 INFRASTRUCTURE_ERRORS = ("worker_lost", "crashed", "out_of_memory", "disk_full")
 
 PRIORITY_FORMULA = "priority = (votes DESC, submitted_at ASC, job id ASC)"
+
+# How each model type is shown (the open-llm-leaderboard's symbols and labels): the export's `T` and
+# `Type` columns, the web board's icons and the model page.
+MODEL_TYPE_LABELS = {
+    "pretrained": ("🟢", "🟢 pretrained"),
+    "continuously pretrained": ("🟩", "🟩 continuously pretrained"),
+    "fine-tuned": ("🔶", "🔶 fine-tuned on domain-specific datasets"),
+    "chat": ("💬", "💬 chat models (RLHF, DPO, IFT, ...)"),
+    "merge": ("🤝", "🤝 base merges and moerges"),
+    "multimodal": ("🌸", "🌸 multimodal"),
+}
+UNKNOWN_TYPE_LABEL = ("❓", "❓ unknown")  # a stored type outside MODEL_TYPES

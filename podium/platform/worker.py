@@ -15,8 +15,8 @@ import shutil
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -158,7 +158,8 @@ class Worker:
             tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )
         try:
-            return self._record(claim, outcome, out_dir, log_path, lambda: self._check_base(claim, env, log_path, ticker))
+            return self._record(claim, outcome, out_dir, log_path,
+                                lambda: self._check_base(claim, env, log_path, ticker))
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
 

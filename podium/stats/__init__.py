@@ -16,8 +16,15 @@ reason for each choice, are in `podium/stats/README.md` (shown on the About page
 
 from podium.stats.averages import AverageNotice, Deviation, TaskAvailability, average_notice
 from podium.stats.bootstrap import Interval, SuiteUncertainty, TaskUncertainty, bootstrap_suite
-from podium.stats.intervals import (clustered_standard_error, jeffreys_interval, residual_standard_error,
-                                    standard_error, stratified_standard_error, wilson_interval, z_value)
+from podium.stats.intervals import (
+                                    clustered_standard_error,
+                                    jeffreys_interval,
+                                    residual_standard_error,
+                                    standard_error,
+                                    stratified_standard_error,
+                                    wilson_interval,
+                                    z_value,
+)
 from podium.stats.paired import MismatchedDocuments, PairedComparison, TaskDifference, compare, mcnemar_p_value
 from podium.stats.ranks import RankIntervals, rank_intervals, rank_intervals_from_replicates, sidak_critical_value
 from podium.stats.tasks import Subtask, Task, normalize, raw_standard_error

@@ -9,8 +9,9 @@ together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 Status = Literal["ok", "unavailable", "failed"]
 DeviationKind = Literal["sample", "substitute_split", "other"]

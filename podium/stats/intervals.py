@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as _scipy
 
-from podium.stats.validate import as_outcomes, as_labels, check_confidence
+from podium.stats.validate import as_labels, as_outcomes, check_confidence
 
 
 def z_value(confidence: float = 0.95) -> float:

@@ -9,13 +9,14 @@ different document sets are refused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 from scipy import stats as _scipy
 
-from podium.stats.bootstrap import (DEFAULT_RESAMPLES, Interval, check_task_names, raw_from_sums, summarize)
+from podium.stats.bootstrap import DEFAULT_RESAMPLES, Interval, check_task_names, raw_from_sums, summarize
 from podium.stats.intervals import residual_standard_error, stratified_standard_error
 from podium.stats.resample import check_resamples, resample_sums, task_rng
 from podium.stats.tasks import Subtask, Task, normalize, sum_by_cluster

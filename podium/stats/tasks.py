@@ -129,7 +129,7 @@ class Task:
         object.__setattr__(self, "subtasks", subtasks)
 
     @classmethod
-    def single(cls, name: str, values, lower_bound: float = 0.0, **subtask_fields) -> "Task":
+    def single(cls, name: str, values, lower_bound: float = 0.0, **subtask_fields) -> Task:
         """A task of one stratum (a plain task, or a group pooled by size)."""
         return cls(name, (Subtask(values, lower_bound, name=name, **subtask_fields),))
 

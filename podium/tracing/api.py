@@ -90,7 +90,7 @@ class TraceResult:
             "test_description": self.test_description,
             "log10_p": None if self.log10_p is None else round(self.log10_p, 4),
             "p_value": self.p_value,
-            "per_layer": [l.to_dict() for l in self.per_layer],
+            "per_layer": [block.to_dict() for block in self.per_layer],
             "perplexity": self.perplexity,
             "bits_per_byte": self.bits_per_byte,
             "perplexity_detail": self.perplexity_detail,
@@ -225,7 +225,8 @@ def run_trace(
         t = time.perf_counter()
         if perplexity:
             ppl = passage_perplexity(lm.model, lm.tokenizer, data_dir)
-            result.perplexity, result.bits_per_byte, result.perplexity_detail = ppl.perplexity, ppl.bits_per_byte, ppl.to_dict()
+            result.perplexity, result.bits_per_byte = ppl.perplexity, ppl.bits_per_byte
+            result.perplexity_detail = ppl.to_dict()
         if base_perplexity:
             result.base_perplexity = passage_perplexity(lb.model, lb.tokenizer, data_dir).perplexity
         timings["perplexity_s"] = time.perf_counter() - t

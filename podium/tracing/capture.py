@@ -9,7 +9,6 @@ park large "attention sink" activations) is left out of the statistics.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 
@@ -66,7 +65,8 @@ def cross_statistics(
     handles = []
     try:
         for i, s in need1:
-            handles.append(archmod.site_module(model1, arch1, i, s).register_forward_hook(_hook_store(store1, (i, s), skip_first)))
+            handles.append(archmod.site_module(model1, arch1, i, s)
+                           .register_forward_hook(_hook_store(store1, (i, s), skip_first)))
         for j, s in need2:
             handles.append(archmod.site_module(model2, arch2, j, s).register_forward_hook(hook2((j, s))))
         body1, body2 = model1.base_model, model2.base_model

@@ -34,7 +34,6 @@ def load(ref, dtype: str = "float32", revision: str | None = None) -> LoadedMode
         return LoadedModel(str(name), model.eval(), tok)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
     from transformers.utils import logging as hf_logging
 
     path, hub_kwargs = resolve(ref, revision)

@@ -178,6 +178,6 @@ def combine(per_pair: dict[tuple[int, int], stats.SpearmanTest], n1: int, n2: in
         best = cands[j_best]
         log_p = stats.bonferroni_min([t.log_p for t in cands.values()]) if len(cands) > 1 else best.log_p
         layers.append(LayerStat(i, j_best, best.rho, best.n, log_p / stats.LN10, len(cands)))
-    log_p, _, _ = stats.fisher_logp([l.log10_p * stats.LN10 for l in layers])
+    log_p, _, _ = stats.fisher_logp([block.log10_p * stats.LN10 for block in layers])
     return layers, log_p
 

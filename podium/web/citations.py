@@ -57,7 +57,8 @@ BENCHMARKS = {
                   "Ashish and Schoenick, Carissa and Tafjord, Oyvind", "Think you have Solved Question Answering? "
                   "Try {ARC}, the {AI2} Reasoning Challenge", 2018, "1803.05457"),
     "hellaswag": _arxiv("zellers2019hellaswag", "Zellers, Rowan and Holtzman, Ari and Bisk, Yonatan and Farhadi, Ali "
-                        "and Choi, Yejin", "{HellaSwag}: Can a Machine Really Finish Your Sentence?", 2019, "1905.07830"),
+                        "and Choi, Yejin", "{HellaSwag}: Can a Machine Really Finish Your Sentence?", 2019,
+                        "1905.07830"),
     "mmlu": _arxiv("hendrycks2021mmlu", "Hendrycks, Dan and Burns, Collin and Basart, Steven and Zou, Andy and "
                    "Mazeika, Mantas and Song, Dawn and Steinhardt, Jacob", "Measuring Massive Multitask Language "
                    "Understanding", 2021, "2009.03300"),

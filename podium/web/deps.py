@@ -8,8 +8,8 @@ attached by another site, so token-authenticated writes need no CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
-from podium.platform.leaderboard import MODEL_TYPE_LABELS
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
+from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
 
 METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "base_revision", "model_type",
             "architecture", "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge",
@@ -20,7 +20,8 @@ METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "ba
 
 
 def latest_result(session: Session, submission_id: int) -> Result | None:
-    return session.scalar(select(Result).where(Result.submission_id == submission_id).order_by(Result.id.desc()).limit(1))
+    return session.scalar(select(Result).where(Result.submission_id == submission_id)
+                          .order_by(Result.id.desc()).limit(1))
 
 
 def suite_of(name: str) -> SuiteSpec | None:
@@ -71,7 +72,7 @@ def entry_detail(session: Session, submission_id: int) -> dict:
     return {
         "id": sub.id, "model": model.repo_id, "suite": sub.suite, "suite_title": suite.title if suite else sub.suite,
         "use_chat_template": sub.use_chat_template, "submitted_at": sub.submitted_at, "submitter_id": sub.submitter_id,
-        "type_label": MODEL_TYPE_LABELS.get(model.model_type, ("❓", "❓ unknown"))[1],
+        "type_label": MODEL_TYPE_LABELS.get(model.model_type, UNKNOWN_TYPE_LABEL)[1],
         "hub": model.source == "hub", "votes": votes,
         "metadata": {k: getattr(model, k) for k in METADATA},
         "job": None if job is None else {"id": job.id, "state": job.state, "error_class": job.error_class,

@@ -1,8 +1,9 @@
 """Every failure becomes an answer the user can act on: JSON under /api, a page elsewhere.
 
 Platform and input errors carry their own one-paragraph message (with this server's folder
-paths replaced by what they are); validation errors name the field; anything unexpected is logged with its traceback and answered with a generic
-message, so no internal detail (paths, SQL, stack) ever reaches the client.
+paths replaced by what they are); validation errors name the field; anything unexpected is
+logged with its traceback and answered with a generic message, so no internal detail (paths,
+SQL, stack) ever reaches the client.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def _validation(request: Request, err: RequestValidationError) -> Response:
 
 def _http(request: Request, err: HTTPException) -> Response:
     message = HTTP_MESSAGES.get(err.status_code) or str(err.detail)
-    return respond(request, err.status_code, "too_large" if err.status_code == 413 else f"http_{err.status_code}", message)
+    return respond(request, err.status_code, "too_large" if err.status_code == 413 else f"http_{err.status_code}",
+                   message)
 
 
 def _unexpected(request: Request, err: Exception) -> Response:

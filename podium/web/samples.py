@@ -74,7 +74,8 @@ def sample_view(row: dict, spec: TaskSpec) -> dict:
     score = float(score) if isinstance(score, (int, float, bool)) else None
     index, text = _prediction(row, metric)
     target, choices = row.get("target"), row.get("choices") or []
-    target_text = choices[int(target)] if isinstance(target, str) and target.isdigit() and int(target) < len(choices) else target
+    by_index = isinstance(target, str) and target.isdigit() and int(target) < len(choices)
+    target_text = choices[int(target)] if by_index else target
     return {
         "doc_id": row.get("doc_id"), "prompt": row.get("prompt"), "choices": choices,
         "loglikelihoods": row.get("loglikelihoods") or [], "prediction_index": index, "prediction": text,

@@ -30,8 +30,10 @@ class SubmitBody(BaseModel):
     revision: str | None = Field(None, max_length=200, description="branch, tag or commit sha (default: main)")
     precision: Literal[PRECISIONS] = "bfloat16"  # type: ignore[valid-type]
     weight_type: Literal[WEIGHT_TYPES] = "Original"  # type: ignore[valid-type]
-    base_model: str | None = Field(None, max_length=200, description="org/name: required for Delta and Adapter weights; for full weights, the model "
-                                      "they were fine-tuned from (checked by model tracing after the evaluation)")
+    base_model: str | None = Field(None, max_length=200,
+                                   description="org/name: required for Delta and Adapter weights; for full weights, "
+                                   "the model they were fine-tuned from (checked by model tracing after the "
+                                   "evaluation)")
     model_type: Literal[MODEL_TYPES]  # type: ignore[valid-type]
     use_chat_template: bool | None = Field(None, description="default: on for chat models, off otherwise")
     suite: str = Field(DEFAULT_SUITE, max_length=60)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.web import add_user, make_web, sign_in
 
 from podium.cli.main import main
 from podium.platform.models import Submission
+from support.web import add_user, make_web, sign_in
 
 CHAT_MODEL = "podium-demo/llama-tiny-chat"
 

@@ -17,7 +17,7 @@ import torch
 from lm_eval.api.instance import Instance
 
 from podium import paths
-from podium.engine.toymodels import ToySpec, build_toy_model
+from workshop.toys import ToySpec, build_toy_model
 
 CONTEXT = 256
 TOL = 1e-4
@@ -39,7 +39,8 @@ CONTINUATIONS = [" 72", "72 clips", " She sold 24 clips in May", "\n#### 72", " 
 
 
 def _ll_requests():
-    reqs = [Instance("loglikelihood", {}, (c, k), i) for i, (c, k) in enumerate((c, k) for c in CONTEXTS for k in CONTINUATIONS)]
+    pairs = [(c, k) for c in CONTEXTS for k in CONTINUATIONS]
+    reqs = [Instance("loglikelihood", {}, pair, i) for i, pair in enumerate(pairs)]
     reqs.append(Instance("loglikelihood", {}, (CONTEXTS[0], " 72"), len(reqs)))  # an exact duplicate
     return reqs
 
@@ -48,12 +49,11 @@ def _ll_requests():
 def toy_models(tmp_path_factory):
     root = tmp_path_factory.mktemp("engine-models")
     data = paths.data_dir()
+    shape = dict(vocab=1024, context=CONTEXT, init_std=0.2, corpus_limit=1500)
     return {
-        "gpt2": build_toy_model(ToySpec("gpt2", vocab=1024, context=CONTEXT, seed=1, init_std=0.2, corpus_limit=1500), root / "gpt2", data),
-        "llama": build_toy_model(ToySpec("llama", vocab=1024, context=CONTEXT, seed=2, init_std=0.2, corpus_limit=1500), root / "llama", data),
-        "llama-chat": build_toy_model(
-            ToySpec("llama", vocab=1024, context=CONTEXT, seed=3, init_std=0.2, chat_template=CHATML, corpus_limit=1500), root / "chat", data
-        ),
+        "gpt2": build_toy_model(ToySpec("gpt2", seed=1, **shape), root / "gpt2", data),
+        "llama": build_toy_model(ToySpec("llama", seed=2, **shape), root / "llama", data),
+        "llama-chat": build_toy_model(ToySpec("llama", seed=3, chat_template=CHATML, **shape), root / "chat", data),
     }
 
 
@@ -88,9 +88,9 @@ def assert_ll_close(ref, got, tol=TOL):
 
 
 def test_registered_and_built_like_the_runner_does(toy_models):
-    import podium.engine  # noqa: F401
     from lm_eval.api.registry import get_model
 
+    import podium.engine  # noqa: F401
     from podium.engine.backend import PodiumLM
 
     assert get_model("podium") is PodiumLM
@@ -190,7 +190,8 @@ def test_generate_until_parity(toy_models, arch):
 def test_non_greedy_kwargs_take_transformers_generate(toy_models):
     hf = load("hf", toy_models["llama"])
     pm = load("podium", toy_models["llama"])
-    reqs = [Instance("generate_until", {}, (CONTEXTS[0], {"until": ["\n"], "max_gen_toks": 12, "repetition_penalty": 1.5}), 0)]
+    kwargs = {"until": ["\n"], "max_gen_toks": 12, "repetition_penalty": 1.5}
+    reqs = [Instance("generate_until", {}, (CONTEXTS[0], kwargs), 0)]
     before = pm.hf_generate_requests
     assert hf.generate_until(reqs, disable_tqdm=True) == pm.generate_until(reqs, disable_tqdm=True)
     assert pm.hf_generate_requests == before + 1
@@ -242,7 +243,8 @@ def test_tiny_prefix_cache_evicts_and_stays_exact(toy_models):
     roomy = load("podium", toy_models["gpt2"], prefix_cache_mb=64, batch_size=2)
     preambles = [f"Question {k}: " + BASE * 2 for k in range(3)]
     prompts = [p + f" Part {j} asks how many clips?" for j in range(3) for p in preambles]
-    reqs = [Instance("generate_until", {}, (p, {"until": ["\n\n"], "max_gen_toks": 10}), i) for i, p in enumerate(prompts)]
+    reqs = [Instance("generate_until", {}, (p, {"until": ["\n\n"], "max_gen_toks": 10}), i)
+            for i, p in enumerate(prompts)]
     ref = hf.generate_until(reqs, disable_tqdm=True)
     assert tiny.generate_until(reqs, disable_tqdm=True) == ref
     assert roomy.generate_until(reqs, disable_tqdm=True) == ref

@@ -94,7 +94,8 @@ def test_kvbuffer_appends_in_place_and_crops():
 @pytest.fixture(scope="module")
 def tokenizer(tmp_path_factory):
     from podium import paths
-    from podium.engine.toymodels import corpus_lines, train_tokenizer
+    from workshop.corpus import corpus_lines
+    from workshop.toys import train_tokenizer
 
     return train_tokenizer(corpus_lines(paths.data_dir()), 800, bos_in_encode=False, context=256)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from support.models import build_delta, build_lora
 from podium.errors import ModelLoadError, UsageError
 from podium.eval.details import read_details
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.paths import podium_home
+from support.models import build_delta, build_lora
 
 TOLERANCE = 1e-5
 TASKS = ["arc_challenge", "hellaswag"]

@@ -53,8 +53,9 @@ CASES = [
 def _backends() -> list[str]:
     backends = ["hf"]
     try:
-        import podium.engine  # noqa: F401
         from lm_eval.api.registry import get_model
+
+        import podium.engine  # noqa: F401
 
         get_model("podium")
         backends.append("podium")

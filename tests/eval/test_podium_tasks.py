@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from podium.errors import DataMissingError
-from podium.eval.data import OfflineSource, get_source, offline_datasets, registered_sources
-from podium.eval.data import registry
+from podium.eval.data import OfflineSource, get_source, offline_datasets, registered_sources, registry
 from podium.eval.data.registry import load_offline
 from podium.eval.data.sources._io import dataset_dict
 from podium.eval.tasks import TASKS_DIR
@@ -289,7 +288,8 @@ def test_mmlu_harness2023(manager, cais_mmlu):
     blocks = task.fewshot_context(doc, num_fewshot=5).split("\n\n")
     assert blocks[-1] == query and "The following are" not in blocks[0]
     assert sorted(blocks[:-1]) == sorted(
-        f"Question: {q}\nChoices:\n" + "".join(f"{x}. {t}\n" for x, t in zip("ABCD", c)) + f"Answer: {'ABCD'[a]}. {c[a]}"
+        f"Question: {q}\nChoices:\n" + "".join(f"{x}. {t}\n" for x, t in zip("ABCD", c))
+        + f"Answer: {'ABCD'[a]}. {c[a]}"
         for q, c, a in DEV
     )
 

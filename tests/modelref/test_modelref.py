@@ -5,8 +5,6 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from support.db import fast_settings
-from support.models import copy_model
 
 from podium.errors import ModelLoadError, UsageError
 from podium.eval.command import EvalCommand
@@ -18,6 +16,8 @@ from podium.platform.queue import Claim
 from podium.platform.worker import eval_command
 from podium.settings import EnvSettings
 from podium.web.entries import reproduce_command
+from support.db import fast_settings
+from support.models import copy_model
 
 
 @pytest.mark.parametrize("text, ok", [

@@ -11,12 +11,12 @@ from alembic import command
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
-from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
 from podium.platform import job_ops, moderation
 from podium.platform.db import transaction, utcnow
 from podium.platform.errors import Forbidden, SubmissionRejected
 from podium.platform.migrate import alembic_config, current_revision, upgrade
 from podium.platform.models import Job, Model, Submission, User
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
 
 
 @pytest.fixture

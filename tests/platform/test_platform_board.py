@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import event, func, select
 
-from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
-from support.models import copy_model
 from podium.cli.main import main as podium
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import transaction
 from podium.platform.errors import Forbidden, NotFound
-from podium.platform.export import write_export
-from podium.platform.leaderboard import HEAD_COLUMNS, TAIL_COLUMNS, Board, leaderboard
+from podium.platform.export import HEAD_COLUMNS, TAIL_COLUMNS, columns, contents_row, write_export
+from podium.platform.leaderboard import Board, leaderboard
 from podium.platform.models import Job, Model, Result
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
+from support.models import copy_model
 
 
 @pytest.fixture
@@ -75,25 +75,41 @@ def test_leaderboard_is_one_row_per_entry_from_one_query(board_db):
     with db.factory() as s:
         board = leaderboard(s, settings)
     assert len([sql for sql in statements if sql.startswith("SELECT")]) == 1
-    assert [r["fullname"] for r in board.rows] == ["meta/b", "acme/a"]  # best average first
+    assert [r.repo_id for r in board.rows] == ["meta/b", "acme/a"]  # best average first
     b, a = board.rows
+    assert (b.model_type, b.chat_template, b.flagged, b.flag_reason, b.official) == (
+        "chat", True, True, "Trained on the test set.", True)
+    assert (b.tasks["arc"]["raw"], b.tasks["arc"]["normalized"], b.tasks["gsm8k"]["normalized"], b.votes) == (
+        0.6, 60.0, 30.0, 1)
+    assert b.gpu_hours == 2.0 and b.co2_kg == pytest.approx(2.0 * 0.7 * 269.8 / 1000)
+    assert (a.job, a.average, a.average_complete, a.votes, a.flagged) == (
+        ids["rerun"], 55.0, False, 2, False)  # the rerun's result replaces the first one
+    assert (a.precision, a.official, a.generation, a.base_model) == ("float32", False, 0, None)
+    assert set(a.tasks) == {"arc"}  # the rerun reported one task only
+    assert board.tasks == [("arc", "ARC"), ("gsm8k", "GSM8K")]
+
+
+def test_export_renames_rows_into_the_contents_dataset(board_db):
+    db, settings, ids = board_db
+    with db.factory() as s:
+        b, a = (contents_row(r) for r in leaderboard(s, settings).rows)
     assert (b["Type"], b["T"], b["Chat Template"], b["Flagged"], b["Flag reason"], b["Official Providers"]) == (
         "💬 chat models (RLHF, DPO, IFT, ...)", "💬", True, True, "Trained on the test set.", True)
-    assert (b["ARC Raw"], b["ARC"], b["GSM8K"], b["Votes"]) == (0.6, 60.0, 30.0, 1)
+    assert (b["fullname"], b["ARC Raw"], b["ARC"], b["GSM8K"], b["Votes"]) == ("meta/b", 0.6, 60.0, 30.0, 1)
     assert b["GPU hours"] == 2.0 and b["CO₂ cost (kg)"] == pytest.approx(2.0 * 0.7 * 269.8 / 1000)
     assert (a["Job"], a["Average ⬆️"], a["Average complete"], a["Votes"], a["Flagged"]) == (
-        ids["rerun"], 55.0, False, 2, False)  # the rerun's result replaces the first one
-    assert (a["eval_name"], a["Precision"], a["Official Providers"], a["Generation"]) == (
-        "acme_a_float32", "float32", False, 0)
+        ids["rerun"], 55.0, False, 2, False)
+    assert (a["eval_name"], a["Precision"], a["Official Providers"], a["Generation"], a["Base Model"]) == (
+        "acme_a_float32", "float32", False, 0, "acme/a")
+    assert (a["T"], a["Type"]) == ("🟢", "🟢 pretrained")
     assert "GSM8K" not in a  # the rerun reported one task only
-    assert board.tasks == [("arc", "ARC"), ("gsm8k", "GSM8K")]
 
 
 def test_export_schema_in_every_format(board_db, tmp_path):
     db, settings, _ = board_db
     with db.factory() as s:
         board = leaderboard(s, settings)
-    names = [name for name, _ in board.columns()]
+    names = [name for name, _ in columns(board)]
     assert names[:18] == [n for n, _ in HEAD_COLUMNS] and names[-len(TAIL_COLUMNS):] == [n for n, _ in TAIL_COLUMNS]
     assert names[18:22] == ["ARC Raw", "ARC", "GSM8K Raw", "GSM8K"]
     frames = {
@@ -122,7 +138,7 @@ def test_unflag_and_official_providers(board_db):
         assert moderation.official_providers(s) == []
     with db.factory() as s:
         b = leaderboard(s, settings).rows[0]
-    assert (b["Flagged"], b["Flag reason"], b["Official Providers"]) == (False, None, False)
+    assert (b.flagged, b.flag_reason, b.official) == (False, None, False)
 
 
 def test_delete_model_removes_entries_results_and_running_jobs(db, home, model_dir):

@@ -8,17 +8,18 @@ import sys
 
 import pytest
 
-from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model
 from podium.platform import queue
 from podium.platform.capacity import Capabilities, Needs, cannot_run, gpus_needed
 from podium.platform.db import transaction
 from podium.platform.errors import SubmissionRejected
-from podium.platform.models import Job, Worker as WorkerRow
+from podium.platform.models import Job
+from podium.platform.models import Worker as WorkerRow
 from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.worker import Worker, eval_command
 from podium.platform.workers import advertise, claimable, detect
+from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model
 
 CPU = Capabilities("cpu")
 GPU_4BIT = Capabilities("cuda", 2, 80.0, "H100", ("8bit", "4bit"))

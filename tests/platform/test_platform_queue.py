@@ -11,13 +11,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import default_url, transaction, utcnow
 from podium.platform.errors import Conflict, Forbidden
 from podium.platform.migrate import HEAD, current_revision, head_revision
 from podium.platform.models import Base, Job, Result
 from podium.platform.states import TERMINAL, TRANSITIONS, can_transition
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 
 TASKS = {"arc": {"title": "ARC", "raw": 0.5, "normalized": 33.3}}
 

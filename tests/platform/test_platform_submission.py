@@ -9,11 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import (
-    SHORT_CARD, build_lora, copy_model, make_corrupt, make_pickle_only, make_remote_code, remove_chat_template,
-    rewrite_card,
-)
 from podium.modelref import content_hash
 from podium.platform import moderation
 from podium.platform.db import transaction, utcnow
@@ -21,6 +16,17 @@ from podium.platform.errors import DuplicateSubmission, SubmissionRejected
 from podium.platform.models import Job, Model, Submission
 from podium.platform.submission import SubmissionRequest, inspect, record, submit
 from podium.platform.weights import count_parameters, read_header
+from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import (
+    SHORT_CARD,
+    build_lora,
+    copy_model,
+    make_corrupt,
+    make_pickle_only,
+    make_remote_code,
+    remove_chat_template,
+    rewrite_card,
+)
 
 
 @pytest.fixture

@@ -11,19 +11,19 @@ import sys
 
 import pytest
 
-from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import build_delta, build_lora, copy_model, make_remote_code
 from podium.modelref import content_hash
+from podium.platform.capacity import Capabilities
 from podium.platform.db import transaction
 from podium.platform.errors import SubmissionRejected
 from podium.platform.leaderboard import leaderboard
 from podium.platform.models import Job, Model, Result
 from podium.platform.submission import SubmissionRequest, submit
-from podium.platform.capacity import Capabilities
 from podium.platform.worker import Worker
 from podium.platform.workers import advertise
 from podium.web.entries import entry_detail
 from podium.web.queue_view import queue
+from support.db import db, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import build_delta, build_lora, copy_model, make_remote_code
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ import threading
 import pandas as pd
 import pytest
 
-from support.faults import Scenario, alive, read_events, wait_for
-from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model, make_corrupt, make_fake_eval
 from podium.platform import job_ops
 from podium.platform.classify import classify, last_exception
 from podium.platform.export import write_export
@@ -22,6 +19,9 @@ from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.faults import Scenario, alive, read_events, wait_for
+from support.models import copy_model, make_corrupt, make_fake_eval
 
 
 def make_model(home, name: str, mode: str = "ok", seconds: float = 0.3):
@@ -89,7 +89,7 @@ def test_worker_runs_a_job_and_publishes_its_result(sqlite_db, home):
     assert not (home / "runs" / f"job-{job.id}").exists()
     assert job.progress["task_count"] == 2 and any("docs" in line and "ETA" in line for line in said)
     with sqlite_db.factory() as s:
-        assert leaderboard(s, settings).rows[0]["ARC Raw"] == results[0].tasks["arc"]["raw"]
+        assert leaderboard(s, settings).rows[0].tasks["arc"]["raw"] == results[0].tasks["arc"]["raw"]
 
 
 def _expect_failure(db, home, settings, receipt, error_class, attempts, words):

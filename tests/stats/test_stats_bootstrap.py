@@ -5,8 +5,15 @@ import pytest
 
 from podium.eval.normalize import normalize as leaderboard_normalize
 from podium.eval.normalize import subtask_mean, suite_average
-from podium.stats import (Subtask, Task, bootstrap_suite, clustered_standard_error, normalize, raw_standard_error,
-                          standard_error)
+from podium.stats import (
+    Subtask,
+    Task,
+    bootstrap_suite,
+    clustered_standard_error,
+    normalize,
+    raw_standard_error,
+    standard_error,
+)
 from podium.stats.resample import resample_sums, task_rng
 
 

@@ -7,9 +7,18 @@ import pytest
 from lm_eval.api.metrics import mean_stderr
 from scipy import stats as scipy_stats
 
-from podium.stats import (Subtask, Task, clustered_standard_error, jeffreys_interval, raw_standard_error,
-                          residual_standard_error, standard_error, stratified_standard_error, wilson_interval,
-                          z_value)
+from podium.stats import (
+    Subtask,
+    Task,
+    clustered_standard_error,
+    jeffreys_interval,
+    raw_standard_error,
+    residual_standard_error,
+    standard_error,
+    stratified_standard_error,
+    wilson_interval,
+    z_value,
+)
 
 CASES = [(0, 10), (1, 10), (5, 10), (10, 10), (3, 198), (66, 198), (197, 198), (450, 1000), (1, 1)]
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from support.db import Db, enqueue, spawn_worker, user, write_settings_file
-from support.models import make_fake_eval
 from podium.platform.config import Settings
 from podium.platform.models import Job, Result
+from support.db import Db, enqueue, spawn_worker, user, write_settings_file
+from support.models import make_fake_eval
 
 
 def read_events(path: Path) -> list[dict]:
@@ -99,7 +99,7 @@ class Scenario:
         seen = len(self.starts())
         proc = self.spawn()
         while True:
-            if not wait_for(lambda: len(self.starts()) > seen, timeout):
+            if not wait_for(lambda seen=seen: len(self.starts()) > seen, timeout):
                 proc.kill()
                 self.report.problems.append("no job started within the timeout")
                 return
@@ -187,6 +187,6 @@ class Scenario:
             runs.sort()
             if len({a for _, _, a in runs}) != len(runs):
                 self.report.problems.append(f"job {job} ran twice under one attempt number: {runs}")
-            for (s1, e1, _), (s2, _, _) in zip(runs, runs[1:]):
+            for (_, e1, _), (s2, _, _) in zip(runs, runs[1:]):
                 if s2 < e1:
                     self.report.problems.append(f"job {job} ran twice at the same time: {runs}")

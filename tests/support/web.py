@@ -35,12 +35,13 @@ from podium.platform.models import Job, Model, Submission, User
 from podium.web import WebConfig, create_app
 from podium.web.auth.passwords import hash_password
 from podium.web.config import AbuseSettings
-from podium.web.synthetic import add_entries
+from workshop.synthetic import add_entries
 
 PASSWORD = "correct horse battery"
 LIVE_TASK = "arc_challenge"
 LIVE_SUITE = "openllm-v1"
-DEMO_MODELS = ("podium-demo/gpt2-tiny", "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat", "podium-demo/gpt2-tiny-ft")
+DEMO_MODELS = ("podium-demo/gpt2-tiny", "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat",
+               "podium-demo/gpt2-tiny-ft")
 
 
 class StrictClient(TestClient):
@@ -179,7 +180,8 @@ class Live:
         """The demo models' jobs on `suite`, read from the server's database."""
         with self.factory() as session:
             rows = session.execute(
-                select(Model.repo_id, Submission.id, Job.id, Job.state).join(Submission, Submission.model_id == Model.id)
+                select(Model.repo_id, Submission.id, Job.id, Job.state)
+                .join(Submission, Submission.model_id == Model.id)
                 .join(Job, Job.submission_id == Submission.id)
                 .where(Model.repo_id.in_(DEMO_MODELS), Model.precision == "float32", Submission.suite == suite)
                 .order_by(Job.id)).all()
@@ -229,14 +231,15 @@ def start_live(tmp_path_factory, demo_models: dict[str, Path], eval_data_dir: Pa
     config.write_text(yaml.safe_dump({"quota_per_org": 1000, "poll_seconds": 0.5, "heartbeat_seconds": 1.0,
                                       "max_attempts": {"default": 1}}))
     port = free_port()
-    env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_PLATFORM_CONFIG": str(config), "PODIUM_MODELS_ROOT": str(models),
+    env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_PLATFORM_CONFIG": str(config),
+           "PODIUM_MODELS_ROOT": str(models),
            "PODIUM_DATA_DIR": str(eval_data_dir), "PODIUM_SECRET_KEY": "live-test-secret"}
     log = home / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "podium.cli.main", "serve", "--demo", "--limit", "2", "--tasks", LIVE_TASK,
          "--port", str(port)], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    return Live(process, f"http://127.0.0.1:{port}", home, session_factory(make_engine(f"sqlite:///{home / 'podium.db'}")),
-                log)
+    factory = session_factory(make_engine(f"sqlite:///{home / 'podium.db'}"))
+    return Live(process, f"http://127.0.0.1:{port}", home, factory, log)
 
 
 @pytest.fixture(scope="session")

@@ -15,21 +15,23 @@ from podium import paths
 from podium.paths import REPO_ROOT
 from podium.tracing import leaderboard_record, provenance_check, run_trace
 from podium.tracing.errors import TokenizerMismatchError
-from podium.tracing.tiny import TinySpec, Workshop, add_block, drop_mlp_units
+from workshop.derive import add_block, drop_mlp_units
+from workshop.toys import ToySpec, train_tokenizer
+from workshop.trained import TrainedModels
 
 TOKENS = 1536
 
 
-def small(arch: str, seed: int = 1) -> TinySpec:
-    return TinySpec(arch=arch, d_model=32, n_layers=2, n_heads=2, mlp=96, context=32, steps=250, batch=8, lr=1e-2,
-                    seed=seed)
+def small(arch: str, seed: int = 1) -> ToySpec:
+    return ToySpec(arch=arch, width=32, layers=2, heads=2, kv_heads=2, mlp=96, context=32, dropout=0.0, steps=250,
+                   batch=8, lr=1e-2, seed=seed)
 
 
 @pytest.fixture(scope="module")
 def ws():
     root = os.environ.get("PODIUM_TRACE_CACHE") or str(REPO_ROOT / "podium-data" / "tracing-cache")
     torch.set_num_threads(1)
-    return Workshop(Path(root) / "tests", vocab_size=1024)
+    return TrainedModels(Path(root) / "tests", vocab_size=1024)
 
 
 def trace(ws, m1, m2, **kw):
@@ -105,25 +107,20 @@ def test_different_widths_and_depths(ws, arch):
     base, _ = ws.pretrained(small(arch))
     narrow = drop_mlp_units(base, 16, seed=5)
     res = trace(ws, base, narrow)
-    assert all(l.n == 80 for l in res.per_layer) and res.log10_p < -10
+    assert all(block.n == 80 for block in res.per_layer) and res.log10_p < -10
     deeper = add_block(base, seed=5)
     res = trace(ws, base, deeper)
-    assert [l.model_layer for l in res.per_layer] == [0, 1]
-    assert all(l.candidates == 3 for l in res.per_layer) and res.log10_p < -10
+    assert [block.model_layer for block in res.per_layer] == [0, 1]
+    assert all(block.candidates == 3 for block in res.per_layer) and res.log10_p < -10
     other, _ = ws.pretrained(small(arch, 2))
     assert trace(ws, base, add_block(other, seed=6)).log10_p > -4
 
 
 def _other_tokenizer():
     """A byte-level BPE trained on other text: it splits the tracing text differently."""
-    from tokenizers import ByteLevelBPETokenizer
-    from transformers import PreTrainedTokenizerFast
-
-    tok = ByteLevelBPETokenizer()
-    tok.train_from_iterator([f"zebra quartz {i} vexing jumbo wolves" for i in range(500)], vocab_size=300,
-                            special_tokens=["<|endoftext|>"], show_progress=False)
-    return PreTrainedTokenizerFast(tokenizer_object=tok._tokenizer, bos_token="<|endoftext|>",
-                                   eos_token="<|endoftext|>")
+    end = "<|endoftext|>"
+    return train_tokenizer([f"zebra quartz {i} vexing jumbo wolves" for i in range(500)], 300, specials=(end,),
+                           roles={"bos": end, "eos": end})
 
 
 def test_tokenizer_mismatch_is_refused(ws, tmp_path, eval_data_dir):

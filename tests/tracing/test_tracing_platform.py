@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
 from podium.platform.models import Flag, Job, Result
@@ -24,6 +22,8 @@ from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
 from podium.web.tracing_board import provenance_checks, tracing_rows
+from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model
 
 BASE, DERIVED, OTHER = "podium-demo/gpt2-tiny", "podium-demo/gpt2-tiny-ft", "podium-demo/llama-tiny"
 
@@ -88,7 +88,8 @@ def test_worker_checks_declared_bases_and_fills_the_tracing_board(sqlite_db, hom
     for name in (BASE, DERIVED, OTHER):
         copy_model(demo_models[name], home / "models", name)
     cli = [sys.executable, "-m", "podium.cli.main"]
-    settings = fast_settings(eval_command=[*cli, "eval"], trace_command=[*cli, "trace", "--data-dir", str(eval_data_dir)],
+    settings = fast_settings(eval_command=[*cli, "eval"],
+                             trace_command=[*cli, "trace", "--data-dir", str(eval_data_dir)],
                              heartbeat_seconds=2.0, lease_seconds=60, eval_limit=1, trace_base=BASE,
                              eval_extra_args=["--tasks", "arc_challenge", "--data-dir", str(eval_data_dir)])
     requests = [

@@ -8,8 +8,8 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Job
-from podium.web.synthetic import add_entries
 from support.web import PASSWORD, add_user, live_started, seasoned_user, sign_in, synthetic_web, web  # noqa: F401
+from workshop.synthetic import add_entries
 
 # Start the live server now: its demo evaluations run while these tests do.
 pytestmark = pytest.mark.usefixtures("live_started")
@@ -225,12 +225,14 @@ def test_flags_are_for_operators_and_show_on_the_board_with_evidence(synthetic_w
     assert w.client.post("/api/flags", json=body, headers={"X-CSRF-Token": csrf}).status_code == 403
     w.client.cookies.clear()
     csrf = sign_in(w.client, "mod")
-    bad = w.client.post("/api/flags", json={**body, "evidence_url": "javascript:alert(1)"}, headers={"X-CSRF-Token": csrf})
+    bad = w.client.post("/api/flags", json={**body, "evidence_url": "javascript:alert(1)"},
+                        headers={"X-CSRF-Token": csrf})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "evidence_url"
     assert w.client.post("/api/flags", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     row = next(r for r in w.board(q=model.split("/")[1])["rows"] if r["model"] == model)
     assert row["flagged"] and row["flag_url"] == "https://example.org/proof"
-    assert w.client.post("/api/flags/resolve", json={"model": model}, headers={"X-CSRF-Token": csrf}).json()["resolved"] == 1
+    resolved = w.client.post("/api/flags/resolve", json={"model": model}, headers={"X-CSRF-Token": csrf})
+    assert resolved.json()["resolved"] == 1
     assert not next(r for r in w.board(q=model.split("/")[1])["rows"] if r["model"] == model)["flagged"]
 
 
@@ -264,7 +266,8 @@ def test_private_tasks_show_aggregates_only_to_everyone_but_operators(web, tmp_p
     from podium.eval.details import write_details
 
     folder = tmp_path / "result"
-    sample = {"doc_id": 0, "arguments": [("Q: 1+1=", " 2"), ("Q: 1+1=", " 3")], "resps": [[(-1.0, True)], [(-3.0, False)]],
+    sample = {"doc_id": 0, "arguments": [("Q: 1+1=", " 2"), ("Q: 1+1=", " 3")],
+              "resps": [[(-1.0, True)], [(-3.0, False)]],
               "target": 0, "metrics": ["acc"], "acc": 1.0, "filter": "none", "doc": {}}
     write_details({"ko_hellaswag": [sample], "ko_commongen_v2": [sample]}, folder / "details")
     with transaction(web.factory) as session:

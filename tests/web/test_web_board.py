@@ -141,7 +141,7 @@ def test_a_slow_board_is_rebuilt_in_the_background_while_readers_keep_the_old_on
     from podium.eval.suites import SUITES
     from podium.platform.db import transaction
     from podium.web.board.snapshot import SnapshotCache
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     web_state = synthetic_web.app.state.web
     cache = SnapshotCache(web_state.read_factory, web_state.config.settings, recheck_seconds=0, sync_build_seconds=0)

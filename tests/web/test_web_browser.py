@@ -13,8 +13,8 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
-from podium.web.synthetic import add_entries
 from support.web import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
+from workshop.synthetic import add_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "test-artifacts" / "web"
@@ -73,7 +73,8 @@ def model_names(page) -> list[str]:
 def column(page, title: str) -> list[str]:
     """The cells of the board column with this header, top to bottom."""
     return page.evaluate("""(title) => {
-        const heads = [...document.querySelectorAll('#board thead th')].map((th) => th.innerText.replace(/[▲▼]/g, '').trim());
+        const heads = [...document.querySelectorAll('#board thead th')]
+          .map((th) => th.innerText.replace(/[▲▼]/g, '').trim());
         const i = heads.indexOf(title);
         return [...document.querySelectorAll('#board tbody tr')].map((tr) => tr.children[i].innerText);
     }""", title)
@@ -121,7 +122,8 @@ def test_search_filter_and_score_toggles(page, board):
     before = page.locator("#board tbody tr:first-child td.avg").inner_text()
     page.check("input[name=scores][value=raw]")
     page.wait_for_function("() => location.search.includes('scores=raw')")
-    page.wait_for_function(f"() => document.querySelector('#board tbody tr:first-child td.avg').innerText !== {before!r}")
+    page.wait_for_function("() => document.querySelector('#board tbody tr:first-child td.avg').innerText"
+                           f" !== {before!r}")
     page.goto(page.url)
     page.wait_for_selector("body[data-ready='1']")
     assert page.is_checked("input[name=scores][value=raw]")

@@ -16,7 +16,8 @@ def test_hub_ids_that_huggingface_accepts_pass(good):
 
 
 @pytest.mark.parametrize("bad", ["noslash", "../etc/passwd", "org/../x", "-org/x", "org/-x", ".org/x", "org/x.git",
-                                 "org/a--b", "org/na me", "org/ünï", "org/" + "x" * 97, "a/b/c", "", "org/", "/abs/path"])
+                                 "org/a--b", "org/na me", "org/ünï", "org/" + "x" * 97, "a/b/c", "", "org/",
+                                 "/abs/path"])
 def test_malformed_model_ids_are_refused(bad):
     with pytest.raises(InputError) as err:
         inputs.model_id(bad)

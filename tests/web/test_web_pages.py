@@ -79,7 +79,8 @@ def test_submit_form_shows_platform_errors_by_field_and_links_to_the_status(web)
     bad = web.client.post("/submit", data={**fields, "revision": "../x"})
     assert bad.status_code == 422 and 'id="err-revision"' in bad.text and "not a valid revision" in bad.text
     missing = web.client.post("/submit", data={**fields, "model": "ghost-org/ghost"})
-    assert 'id="err-model"' in missing.text and "&lt;the model mirror&gt;" in missing.text and "/work/" not in missing.text
+    assert 'id="err-model"' in missing.text and "&lt;the model mirror&gt;" in missing.text
+    assert "/work/" not in missing.text
     ok = web.client.post("/submit", data=fields)
     assert ok.status_code == 201 and re.search(r'href="/jobs/\d+"', ok.text)
     again = web.client.post("/submit", data=fields)
@@ -163,7 +164,7 @@ def test_tracing_board_shows_trace_suite_results_from_the_store(web):
     """The `trace` suite has no score board: /board/trace leads to /tracing, which lists the store's rows."""
     from podium.eval.suites import SUITES
     from podium.platform.db import transaction
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     with transaction(web.factory) as session:
         entries = add_entries(session, SUITES["trace"], 2, seed=5)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from podium.errors import DataMissingError
 
@@ -82,7 +82,8 @@ class DataUsage:
     def record(self, source: OfflineSource, name: str | None, paths: list[Path]) -> None:
         self.loads.append((source.hub_path, name))
         for p in paths:
-            rel = str(Path(p).resolve().relative_to(self.data_dir)) if Path(p).resolve().is_relative_to(self.data_dir) else str(p)
+            found = Path(p).resolve()
+            rel = str(found.relative_to(self.data_dir)) if found.is_relative_to(self.data_dir) else str(p)
             if rel not in self.files:
                 self.files[rel] = sha256_file(Path(p))
         if source.differences:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from podium.web.boards import archive, suite_or_404
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json, to_csv
 from podium.web.board.query import BoardQuery, parse_query, run
+from podium.web.boards import archive, suite_or_404
 from podium.web.deps import state
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])

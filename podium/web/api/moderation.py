@@ -45,7 +45,8 @@ class UnflagBody(BaseModel):
 
 
 @router.post("/flags", status_code=201, summary="Flag a model (every revision), with evidence (operators)")
-def flag(request: Request, body: FlagBody, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
+def flag(request: Request, body: FlagBody, actor: Actor = Depends(require_user),
+         session: Session = Depends(db)) -> dict:
     flag_id = actions.flag(session, body.model, body.reason, body.evidence_url, actor)
     state(request).boards.invalidate()
     return {"id": flag_id, "model": body.model}

@@ -45,7 +45,8 @@ class CsrfCookie:
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.append("set-cookie", cookie_header(CSRF_COOKIE, scope["state"]["csrf_cookie"], secure=self.secure))
+                headers.append("set-cookie", cookie_header(CSRF_COOKIE, scope["state"]["csrf_cookie"],
+                                                           secure=self.secure))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie if fresh else send)

@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
 from podium.errors import PodiumError
 from podium.platform.identity import Actor

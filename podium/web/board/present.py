@@ -58,5 +58,6 @@ def to_csv(suite: SuiteSpec, query: BoardQuery, page: Page) -> str:
     writer = csv.writer(out)
     writer.writerow([titles.get(k, k) for k in keys])
     for row in [*page.pinned, *page.rows]:
-        writer.writerow([_cell(page.ranks.get(row["id"]) if k == "rank" else value(row, k, query.scores)) for k in keys])
+        writer.writerow([_cell(page.ranks.get(row["id"]) if k == "rank" else value(row, k, query.scores))
+                         for k in keys])
     return out.getvalue()

@@ -8,8 +8,8 @@ than silently ignored, because a shared URL that quietly drops a filter shows a 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from podium.platform.vocab import MODEL_TYPES, PRECISIONS
 from podium.web import inputs
@@ -109,7 +109,8 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
         official_only=official, hide=_choices(params, "hide", HIDEABLE),
         sort=_one_of(params, "sort", sortable, "average"),
         descending=_one_of(params, "order", ("desc", "asc"), "desc") == "desc",
-        scores=_one_of(params, "scores", MODES, "normalized"), rank=_one_of(params, "rank", ("static", "dynamic"), "static"),
+        scores=_one_of(params, "scores", MODES, "normalized"),
+        rank=_one_of(params, "rank", ("static", "dynamic"), "static"),
         page=_integer(params, "page", 1, 1, 1_000_000), per_page=_integer(params, "per_page", 50, 1, MAX_PER_PAGE),
         pins=tuple(inputs.id_list(params.get("pins"), "pins")),
         cols=None if cols is None else tuple(sorted(_choices(params, "cols", optional), key=optional.index)),

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from podium.eval.suites import SuiteSpec
 from podium.platform.config import Settings
-from podium.platform.leaderboard import MODEL_TYPE_LABELS, leaderboard
-from podium.platform.models import Flag, Model, OfficialProvider, Result, Submission
+from podium.platform.leaderboard import BoardRow, leaderboard
+from podium.platform.models import Flag, Model, OfficialProvider, Result
+from podium.platform.vocab import MODEL_TYPES
 from podium.web.board.columns import search_fields
 from podium.web.search import Term, field_matches
 
 MODES = ("normalized", "raw")
-TYPE_OF_SYMBOL = {symbol: name for name, (symbol, _) in MODEL_TYPE_LABELS.items()}
 
 
 def value(row: dict, key: str, mode: str):
@@ -119,24 +119,24 @@ def _raw_average(tasks: dict, suite: SuiteSpec) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _entry(row: dict, suite: SuiteSpec, task_rows: dict, source: str, flag: tuple | None) -> dict:
-    """A platform leaderboard row (contents-dataset names) as the web's row, with raw and normalized scores."""
-    tasks = task_rows.get(row["Job"], {})
+def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
+    """A platform board row as the web's row, with raw and normalized scores."""
+    tasks = row.tasks
     scores = {t.key: {"normalized": tasks.get(t.key, {}).get("normalized"),
                       "raw": None if tasks.get(t.key, {}).get("raw") is None else tasks[t.key]["raw"] * 100}
               for t in suite.tasks}
-    complete = bool(row["Average complete"]) and all(t.key in tasks for t in suite.tasks if t.in_average)
+    complete = bool(row.average_complete) and all(t.key in tasks for t in suite.tasks if t.in_average)
     return {
-        "id": row["Entry"], "job": row["Job"], "model": row["Model"], "org": row["Model"].split("/")[0],
-        "type": TYPE_OF_SYMBOL.get(row["T"], "unknown"), "precision": row["Precision"],
-        "weight_type": row["Weight type"], "architecture": row["Architecture"], "params": row["#Params (B)"],
-        "license": row["Hub License"], "likes": row["Hub ❤️"], "chat_template": row["Chat Template"],
-        "submitted": row["Submission Date"], "uploaded": row["Upload To Hub Date"], "base_model": row["Base Model"],
-        "generation": row["Generation"], "co2": row["CO₂ cost (kg)"], "moe": row["MoE"], "merged": row["Merged"],
-        "flagged": row["Flagged"], "flag_reason": row["Flag reason"], "flag_url": flag[1] if flag else None,
-        "official": row["Official Providers"], "available": row["Available on the hub"], "votes": row["Votes"],
-        "revision": row["Model sha"], "hub": source == "hub",
-        "average": {"normalized": row["Average ⬆️"], "raw": _raw_average(tasks, suite)},
+        "id": row.entry, "job": row.job, "model": row.repo_id, "org": row.repo_id.split("/")[0],
+        "type": row.model_type if row.model_type in MODEL_TYPES else "unknown", "precision": row.precision,
+        "weight_type": row.weight_type, "architecture": row.architecture, "params": row.params_billion,
+        "license": row.license, "likes": None, "chat_template": row.chat_template,  # likes, uploaded: not known offline
+        "submitted": f"{row.submitted_at:%Y-%m-%d}", "uploaded": None, "base_model": row.base_model or row.repo_id,
+        "generation": row.generation, "co2": row.co2_kg, "moe": row.moe, "merged": row.merged,
+        "flagged": row.flagged, "flag_reason": row.flag_reason, "flag_url": flag[1] if flag else None,
+        "official": row.official, "available": row.available, "votes": row.votes,
+        "revision": row.revision, "hub": row.source == "hub",
+        "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
         "complete": complete, "scores": scores, "static_rank": {},
     }
 
@@ -157,12 +157,9 @@ def fingerprint(session: Session) -> tuple:
 def build(session: Session, settings: Settings, suite: SuiteSpec) -> Snapshot:
     stamp = fingerprint(session)
     board = leaderboard(session, settings, suite.name)
-    task_rows = board.task_scores
-    sources = dict(session.execute(
-        select(Submission.id, Model.source).join(Model).where(Submission.suite == suite.name)).all())
     flags = {repo: (fid, url) for fid, repo, url in session.execute(
         select(Flag.id, Flag.repo_id, Flag.evidence_url).where(Flag.resolved_at.is_(None)).order_by(Flag.id))}
-    rows = [_entry(r, suite, task_rows, sources.get(r["Entry"], ""), flags.get(r["Model"])) for r in board.rows]
+    rows = [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
     return Snapshot(suite, rows, stamp)
 
 

@@ -54,7 +54,8 @@ def signup(request: Request, username: str = Form("", max_length=100), password:
         actor = sign_up(web.factory, web.read_factory, web.guard.hasher, username, password, email)
     except PodiumError as err:
         return page(request, "signup.html", ANON, 409 if err.kind == "conflict" else 422,
-                    values={"username": username, "email": email}, errors={field_of(err) or "username": public_message(err)})
+                    values={"username": username, "email": email},
+                    errors={field_of(err) or "username": public_message(err)})
     response = redirect("/account")
     start_session(request, response, actor.id)
     return response

@@ -7,8 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from podium.eval.suites import SUITES
-from podium.platform.leaderboard import MODEL_TYPE_LABELS
-from podium.platform.vocab import PRECISIONS
+from podium.platform.vocab import MODEL_TYPE_LABELS, PRECISIONS, UNKNOWN_TYPE_LABEL
 from podium.web.api.boards import board_view
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
@@ -20,7 +19,7 @@ from podium.web.tracing_board import DERIVED_LOG10_P, provenance_checks, traces_
 
 router = APIRouter(include_in_schema=False)
 
-ICONS = {**{name: symbol for name, (symbol, _) in MODEL_TYPE_LABELS.items()}, "unknown": "❓"}
+ICONS = {**{name: symbol for name, (symbol, _) in MODEL_TYPE_LABELS.items()}, "unknown": UNKNOWN_TYPE_LABEL[0]}
 PRESET_LABELS = (("edge", "Edge 0-3B"), ("consumer", "Consumer 3-7B"), ("mid", "Mid-range 7-65B"),
                  ("large", "Large 65B+"), ("official", "Official providers"))
 SLIDER_STEPS = (0, 0.5, 1, 1.5, 3, 7, 8, 13, 14, 35, 65, 70, 140, None)

@@ -74,7 +74,8 @@ def _commongen_fixture() -> dict[str, list[dict]]:
     ]
     train = [
         _commongen_row("아이#공#차다", ["아이가 공을 찬다.", "공이 아이를 찬다.", "차다 공.", "아이는 공에 찼다."], 1),
-        _commongen_row("비#우산#쓰다", ["우산이 비를 쓴다.", "쓰다 우산 비.", "비가 와서 우산을 쓴다.", "비는 우산을 썼다."], 3),
+        _commongen_row("비#우산#쓰다",
+                       ["우산이 비를 쓴다.", "쓰다 우산 비.", "비가 와서 우산을 쓴다.", "비는 우산을 썼다."], 3),
         _commongen_row("꽃#피다#봄", ["봄이 꽃을 피다.", "봄에 꽃이 핀다.", "꽃은 봄을 피었다.", "피다 봄 꽃."], 2),
     ]
     return {"test": test, "train": train}
@@ -183,7 +184,8 @@ def _mmlu_fixture() -> dict[str, list[dict]]:
     ] + [_mmlu_row(s, f"{s} 시험 질문?", ["가", "나", "다", "라"], 3) for s in SUBJECTS if s != "anatomy"]
     # 5 dev rows per subject: the 5-shot pool, taken in file order.
     dev = [
-        _mmlu_row(s, f"{s} 예제 질문 {i}?", [f"보기 {i}-{k}" for k in range(4)], i % 4) for s in SUBJECTS for i in range(5)
+        _mmlu_row(s, f"{s} 예제 질문 {i}?", [f"보기 {i}-{k}" for k in range(4)], i % 4)
+        for s in SUBJECTS for i in range(5)
     ]
     return {"test": test, "dev": dev}
 

@@ -8,9 +8,8 @@ Revises: 0001
 Create Date: 2026-12-05 20:12:31.427283
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'

@@ -1,4 +1,4 @@
-"""Synthetic leaderboard entries for benchmarks and tests: realistic-looking rows, inserted fast.
+"""Synthetic leaderboard entries for the web tests and benchmark: realistic-looking rows, inserted fast.
 
 Rows go straight into the platform's tables (model, submission, finished job, result) with
 bulk inserts, so 10,000 entries take about a second. Scores are drawn per task between the
@@ -67,7 +67,8 @@ def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, su
         tasks, average = _tasks(rng, suite, quality)
         models.append({"id": model_id + i, "repo_id": repo, "org": org, "source": "hub", "location": repo,
                        "revision": f"{rng.getrandbits(160):040x}", "precision": rng.choice(PRECISIONS),
-                       "weight_type": "Original", "base_model": None if kind == "pretrained" else f"{org}/{family}-base",
+                       "weight_type": "Original",
+                       "base_model": None if kind == "pretrained" else f"{org}/{family}-base",
                        "model_type": kind, "architecture": arch, "params_billion": size, "params_source": "safetensors",
                        "license": rng.choice(LICENSES), "has_chat_template": kind == "chat",
                        "is_moe": family == "mixtral", "is_merge": kind == "merge", "available": rng.random() > 0.03,
@@ -78,7 +79,8 @@ def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, su
                      "created_at": when, "updated_at": when, "started_at": when, "finished_at": when,
                      "wall_seconds": rng.uniform(600, 40000)})
         results.append({"id": result_id + i, "job_id": job_id + i, "attempt": 1, "submission_id": sub_id + i,
-                        "suite": suite.name, "tasks": tasks, "average": average, "average_complete": average is not None,
+                        "suite": suite.name, "tasks": tasks, "average": average,
+                        "average_complete": average is not None,
                         "provenance": {"versions": {"lm_eval": "0.4.13"}}, "details_path": f"/nonexistent/{repo}",
                         "created_at": when})
         if rng.random() < 0.02:

@@ -26,7 +26,7 @@ class EvalCommand:
     limit: float | None = None
     backend: str | None = None
     trace_base: str | None = None
-    weight_type: str = "Original"
+    weight_type: str | None = "Original"
     """Original, Adapter or Delta (the latter two are applied to `base_model` at load time)."""
     base_model: str | None = None
     base_revision: str | None = None
@@ -41,7 +41,7 @@ class EvalCommand:
         dtype = dtype_for(self.precision or "")
         if dtype:
             cmd += ["--dtype", dtype]
-        if self.weight_type != "Original":
+        if self.weight_type and self.weight_type != "Original":
             cmd += ["--weights", self.weight_type.lower(), "--base-model", str(self.base_model)]
             if self.base_revision:
                 cmd += ["--base-revision", self.base_revision]

@@ -110,10 +110,10 @@ def test_search_filter_and_score_toggles(page, board):
     wait_for_rows(page, lambda ns: all(n.startswith("podium-demo/") for n in ns), "the demo models")
 
     page.fill("#q", "")
+    poll(lambda: any(float(p) >= 3 for p in column(page, "#Params (B)")), "models of 3B or more before the preset")
     page.click("button.preset[data-preset='edge']")
     page.wait_for_function("() => location.search.includes('preset=edge')")
-    small = poll(lambda: (v := column(page, "#Params (B)")) and all(float(p) < 3 for p in v), "models under 3B")
-    assert small
+    poll(lambda: (v := column(page, "#Params (B)")) and all(float(p) < 3 for p in v), "models under 3B only")
     page.locator("#params-max").fill("5")  # slider stop 5 = 7B
     page.wait_for_function("() => location.search.includes('params_max=7')")
     page.goto(page.url)  # the URL alone restores the view
@@ -161,12 +161,13 @@ def test_model_page_and_its_sample_browser(page, board):
     sample = page.locator("#sample-list li.sample").first
     assert sample.locator("ol.choices li").count() >= 3 and "log-likelihood" in sample.inner_text()
     assert "target" in sample.inner_text()
-    total = len(page.locator("#sample-list li.sample").all())
+    total = page.locator("#sample-list li.sample").count()
+    assert page.locator("#sample-count").inner_text() == f"{total} sample{'' if total == 1 else 's'}"  # one page
+    wrong = page.locator("#sample-list li.sample.wrong").count()
     page.check("#sample-wrong")
-    page.wait_for_function("() => /\\d+ sample/.test(document.querySelector('#sample-count').innerText)")
-    page.wait_for_timeout(300)
-    assert all("wrong" in (li.get_attribute("class") or "") for li in page.locator("#sample-list li.sample").all())
-    assert len(page.locator("#sample-list li.sample").all()) <= total
+    poll(lambda: page.locator("#sample-count").inner_text() == f"{wrong} sample{'' if wrong == 1 else 's'}"
+         and page.locator("#sample-list li.sample").count() == wrong, f"the {wrong} wrong answers only")
+    assert page.locator("#sample-list li.sample.wrong").count() == wrong
     shot(page, "model")
 
 

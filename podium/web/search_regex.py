@@ -67,13 +67,15 @@ def _regex_module_syntax(word: str) -> str | None:
         char = word[i]
         if char == "\\":
             if word[i + 1:i + 2] in ("N", "p", "P") and word.startswith("{", i + 2):  # \N{NAME}, \p{L}: one escape
-                i = word.find("}", i) + 1 or len(word)
+                end = word.find("}", i)
+                i = len(word) if end < 0 else end + 1
             else:
                 i += 2
         elif char == "[":
             i = _class_end(word, i)
             if i < 0:
-                return "has [ inside a character class (nested sets and POSIX classes such as [[:alpha:]]); write \\[ for a bracket"
+                return ("has [ inside a character class (nested sets and POSIX classes such as [[:alpha:]] are "
+                        "not offered); write \\[ for a bracket")
         elif char == "{" and not REPEAT_COUNT.match(word, i):
             return ("has a brace that is not a repeat count such as {2} or {1,3} (fuzzy matching such as {e<=1} "
                     "is not offered); write \\{ for a brace")

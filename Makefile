@@ -7,11 +7,20 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check
 
 install: $(VENV)/.installed
 
-# torch==2.13.0 first: the CPU build on disk. A bare `torch` requirement would pull a CUDA build.
+# torch first, as its CPU build: PyPI's Linux torch is the CUDA build (gigabytes of GPU libraries).
+# Where pip's own configuration already offers the CPU build (a local wheel or mirror), that is used;
+# elsewhere it comes from PyTorch's CPU index (TORCH_CPU_SOURCE: point it at a mirror if need be).
+PYTHON ?= python3
+TORCH := 2.13.0
+TORCH_CPU_SOURCE ?= --index-url https://download.pytorch.org/whl/cpu
+TORCH_OFFERED = $(PY) -m pip install --dry-run -q --no-deps --ignore-installed --report - torch==$(TORCH) 2>/dev/null \
+	| $(PY) -c 'import json, sys; print(json.load(sys.stdin)["install"][0]["metadata"]["version"])' 2>/dev/null
+
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) torch==2.13.0
+	if [ "$$($(TORCH_OFFERED))" = "$(TORCH)+cpu" ]; then $(PIP) torch==$(TORCH); \
+	else $(PIP) torch==$(TORCH) $(TORCH_CPU_SOURCE); fi
 	$(PIP) -e '.[test]'
 	touch $@
 

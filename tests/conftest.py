@@ -2,7 +2,8 @@
 
 Core tests run on the real benchmark data when it is there (PODIUM_DATA_DIR or
 ../shared/data) and otherwise on the synthetic fixture tasks, and say which. Tests marked
-`data` need the real folder and skip with the reason when it is absent.
+`data` need the real folder and skip with the reason when it is absent. Tests that need a
+service (PostgreSQL, chromium, Playwright) skip without it, and fail under CI (`support.ci`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from podium import paths
+from support.ci import under_ci
 
 
 def pytest_configure(config):
@@ -28,7 +30,9 @@ def pytest_report_header(config):
     real = paths.data_dir()
     return [f"podium data: {real}" if real else
             "podium data: no real data folder found (PODIUM_DATA_DIR, ../shared/data): core tests use the "
-            "synthetic fixture tasks; tests marked 'data' are skipped"]
+            "synthetic fixture tasks; tests marked 'data' are skipped",
+            "services: CI=true, so a missing PostgreSQL, chromium or Playwright fails its tests" if under_ci() else
+            "services: a missing PostgreSQL, chromium or Playwright skips its tests (they fail under CI=true)"]
 
 
 @pytest.fixture(scope="session")

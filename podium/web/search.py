@@ -3,77 +3,27 @@
 `;` separates alternatives: a row matches when any alternative does. Inside one alternative,
 `@field:value` terms filter a column (every one must hold) and each remaining word must match
 the model name, as a case-insensitive substring or, when it holds regex characters, as a
-regex. Regexes are bounded three ways because a search box must never stall the server:
-a length cap, a refusal of backreferences and nested quantifiers (the shapes that backtrack
-catastrophically), and a time budget for the whole scan, enforced by the `regex` engine's
-timeout (Python's `re` has none).
+regex in Python's `re` syntax. Regexes are bounded three ways because a search box must never
+stall the server: a length cap, a refusal of backreferences and nested quantifiers (the shapes
+that backtrack catastrophically), and a time budget for the whole scan, enforced by the `regex`
+engine's timeout (Python's `re` has none); `search_regex` makes that engine run exactly the
+pattern `re` would.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import regex
 
-from podium.errors import UsageError
-
-try:  # the standard library's own regex parser: the structure of a pattern, without running it
-    from re import _parser as sre_parse
-except ImportError:  # Python 3.10
-    import sre_parse  # type: ignore[no-redef]
+from podium.web.search_regex import SearchError, compile_search_regex
 
 MAX_QUERY_CHARS = 300
 MAX_ALTERNATIVES = 10
-MAX_PATTERN_CHARS = 100
 SCAN_BUDGET_SECONDS = 0.25
-MAX_REPEATS = 6
-MAX_COUNT = 100
 REGEX_CHARS = frozenset(".*+?[](){}|^$\\")
-REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-
-
-class SearchError(UsageError):
-    """The search text cannot be used; the message says how to fix it."""
-
-    kind = "bad_search"
-
-
-def _risk(items: list, inside_repeat: bool, count: list[int]) -> str | None:
-    """Why a parsed pattern could backtrack catastrophically, or None. Refuses backreferences,
-    a repetition or alternation inside a repetition, huge counts and too many repetitions."""
-    for op, arg in items:
-        name = str(op)
-        sub: list[tuple[list, bool]] = []
-        if name in ("GROUPREF", "GROUPREF_EXISTS"):
-            return "uses a backreference"
-        if name in REPEATS:
-            low, high, body = arg
-            count[0] += 1
-            if inside_repeat:
-                return "repeats something that itself repeats"
-            if count[0] > MAX_REPEATS:
-                return f"has more than {MAX_REPEATS} repetitions"
-            if low > MAX_COUNT or (high != sre_parse.MAXREPEAT and high > MAX_COUNT):
-                return f"repeats more than {MAX_COUNT} times"
-            sub = [(list(body), True)]
-        elif name == "BRANCH":
-            if inside_repeat:
-                return "repeats an alternation"
-            sub = [(list(b), inside_repeat) for b in arg[1]]
-        elif name == "SUBPATTERN":
-            sub = [(list(arg[-1]), inside_repeat)]
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            sub = [(list(arg[1]), inside_repeat)]
-        elif name == "ATOMIC_GROUP":
-            sub = [(list(arg), inside_repeat)]
-        for body, inside in sub:
-            problem = _risk(body, inside, count)
-            if problem:
-                return problem
-    return None
 
 
 @dataclass
@@ -106,21 +56,7 @@ class Term:
     def parse(cls, word: str) -> Term:
         if not any(c in REGEX_CHARS for c in word):
             return cls(word, regex.compile(regex.escape(word), regex.IGNORECASE), word.lower())
-        if len(word) > MAX_PATTERN_CHARS:
-            raise SearchError(f"The regular expression {word[:20]!r}... is longer than {MAX_PATTERN_CHARS} characters.")
-        try:
-            problem = _risk(list(sre_parse.parse(word)), inside_repeat=False, count=[0])
-        except (re.error, OverflowError, RecursionError) as err:
-            raise SearchError(f"{word!r} is not a valid regular expression ({err}).",
-                              hint="Escape special characters with a backslash to search for them literally.") from None
-        if problem:
-            raise SearchError(f"The regular expression {word!r} {problem}, which could make the search very slow.",
-                              hint="Simplify it: for example (ab)+ instead of (a+b)+.")
-        try:
-            return cls(word, regex.compile(word, regex.IGNORECASE))
-        except regex.error as err:
-            raise SearchError(f"{word!r} is not a valid regular expression ({err}).",
-                              hint="Escape special characters with a backslash to search for them literally.") from None
+        return cls(word, compile_search_regex(word))
 
     def spans(self, name: str, deadline: Deadline) -> list[tuple[int, int]]:
         """Where this term matches in `name` (non-empty matches only)."""

@@ -233,8 +233,26 @@ def _first_prompt(task_manager, data_dir: Path, task_name: str, max_shots: int |
     context = task.fewshot_context(doc, num_fewshot=min(shots, max_shots) if max_shots is not None else shots)
     prompt = context if isinstance(context, str) else context[0]  # winogrande: one context per option
     assert prompt.strip()
-    assert task.doc_to_target(doc) is not None
+    _assert_gold_resolves(task, doc)
     return prompt
+
+
+def _assert_gold_resolves(task, doc) -> None:
+    """The gold answer is usable: an index into, or one of, the document's choices (multiple choice),
+    a non-empty reference (generation)."""
+    target = task.doc_to_target(doc)
+    if task.OUTPUT_TYPE != "multiple_choice":
+        assert target is not None and str(target).strip(), target
+        return
+    choices = task.doc_to_choice(doc)
+    assert len(choices) >= 2 and all(str(c).strip() for c in choices), choices
+    gold = task.doc_to_text(doc)
+    if isinstance(gold, int):  # winogrande: the text is the gold option's index, the target the shared ending
+        assert gold in range(len(choices)) and str(target).strip(), (gold, target, choices)
+    elif isinstance(target, int):
+        assert target in range(len(choices)), (target, choices)
+    else:
+        assert target in choices, (target, choices)
 
 
 @pytest.mark.parametrize("task_name", [*RENDERED, "leaderboard_gpqa_main"])

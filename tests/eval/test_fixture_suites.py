@@ -78,18 +78,14 @@ def test_fixture_subject_lists_match_lm_eval():
     assert fixture_math == math_names
 
 
-def test_fixture_is_small_fast_and_deterministic(tmp_path):
-    import time
-
-    start = time.monotonic()
+def test_fixture_is_small_and_deterministic(tmp_path):
+    """Small (under 512 KiB, so writing it is cheap) and byte-identical on every build."""
     first = write_fixture_data(tmp_path / "a")
-    elapsed = time.monotonic() - start
     second = write_fixture_data(tmp_path / "b")
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
     assert sum((first / f).stat().st_size for f in files) < 512 * 1024
-    assert elapsed < 10  # about 0.1 s on an idle machine; generous for a loaded one
 
 
 # --- every suite runs end to end (the trace suite: tests/test_tracing_platform.py) --------

@@ -50,18 +50,9 @@ CASES = [
 ]
 
 
-def _backends() -> list[str]:
-    backends = ["hf"]
-    try:
-        from lm_eval.api.registry import get_model
-
-        import podium.engine  # noqa: F401
-
-        get_model("podium")
-        backends.append("podium")
-    except Exception:  # the engine backend is not built yet: hf parity only
-        pass
-    return backends
+# Both backends, always: a podium backend that fails to import fails these tests (its registration
+# is checked on its own in tests/engine/test_engine_parity.py).
+BACKENDS = ["hf", "podium"]
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +130,7 @@ def assert_parity(ref: dict, out_dir: Path, leaves: list[str], backend: str) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("suite_name, key, limit", CASES, ids=[f"{s}:{k}" for s, k, _ in CASES])
 def test_task_parity_with_lm_eval_hf(suite_name, key, limit, backend, demo_models, parity_data_dir, tmp_path):
     spec = next(t for t in get_suite(suite_name).tasks if t.key == key)
@@ -157,7 +148,7 @@ def test_task_parity_with_lm_eval_hf(suite_name, key, limit, backend, demo_model
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_chat_template_parity(backend, demo_models, parity_data_dir, tmp_path):
     """--chat-template: few-shot examples as multi-turn, as the v2 leaderboard runs chat models."""
     spec = next(t for t in get_suite("openllm-v1").tasks if t.key == "arc_challenge")

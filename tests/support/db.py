@@ -2,9 +2,9 @@
 an isolated PODIUM_HOME and model mirror, fast worker settings, and queue helpers.
 
 PostgreSQL tests each get their own schema (selected through the URL's search_path, so
-worker subprocesses given the URL land in it too) and drop it afterwards; they skip with
-the reason when the server at PODIUM_TEST_PG_URL (default 127.0.0.1:5432, database test)
-cannot be reached.
+worker subprocesses given the URL land in it too) and drop it afterwards. When the server at
+PODIUM_TEST_PG_URL (default 127.0.0.1:5432, database test) cannot be reached they skip with
+the reason, and under CI (`CI=true`) they fail (`support.ci`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from podium.platform.migrate import ensure_schema
 from podium.platform.model_source import ResolvedModel
 from podium.platform.submission import Inspection, SubmissionReceipt, record
 from podium.platform.validation import SubmissionRequest
+from support.ci import require_or_skip
 
 PG_URL = os.environ.get("PODIUM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FAKE_EVAL = Path(__file__).with_name("fake_eval.py")
@@ -69,7 +70,7 @@ def open_db(backend: str, tmp_path: Path):
     else:
         reason = postgres_unavailable()
         if reason:
-            pytest.skip(reason)
+            require_or_skip(reason)
         schema = f"podium_test_{uuid.uuid4().hex[:12]}"
         admin = make_engine(PG_URL)
         with admin.begin() as conn:

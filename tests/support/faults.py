@@ -14,6 +14,7 @@ import json
 import os
 import random
 import signal
+import subprocess
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ class Scenario:
         for proc in procs:
             try:
                 proc.wait(timeout=max(1, deadline - time.monotonic()))
-            except Exception:
+            except subprocess.TimeoutExpired:
                 proc.kill()
                 self.report.problems.append(f"worker {proc.pid} did not finish within {timeout}s")
 

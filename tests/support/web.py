@@ -155,16 +155,19 @@ class Live:
         return response
 
     def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
+        deadline, last = time.monotonic() + timeout, "no answer yet"
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"podium serve exited:\n{self.tail()}"
             try:
-                if httpx.get(self.url("/api/boards"), timeout=2).status_code == 200:
+                status = httpx.get(self.url("/api/boards"), timeout=2).status_code
+            except httpx.HTTPError as err:  # not listening yet: try again
+                last = f"{type(err).__name__}: {err}"
+            else:
+                if status == 200:
                     return
-            except httpx.HTTPError:
-                pass
+                last = f"HTTP {status}"
             time.sleep(0.3)
-        raise AssertionError(f"podium serve did not answer within {timeout} s:\n{self.tail()}")
+        raise AssertionError(f"podium serve did not answer within {timeout} s ({last}):\n{self.tail()}")
 
     def wait_for(self, predicate, what: str, timeout: float = 420, every: float = 1.0):
         deadline = time.monotonic() + timeout

@@ -7,19 +7,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from podium.platform.identity import Actor
+from podium.web.api.contract import VALIDATION, WRITE, errors
 from podium.web import actions
 from podium.web.deps import db, require_user, state
 from podium.web.params import ObjectId
 
-router = APIRouter(prefix="/api", tags=["votes and flags"])
+router = APIRouter(prefix="/api", tags=["votes and flags"], responses=VALIDATION)
 
 
-@router.post("/entries/{entry_id}/vote", summary="Vote for a pending entry (once per user)")
+@router.post("/entries/{entry_id}/vote", summary="Vote for a pending entry (once per user)",
+             responses=errors(*WRITE, 404, 409))
 def vote(entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
     return {"entry": entry_id, "voted": True, "new": actions.vote(session, entry_id, actor)}
 
 
-@router.delete("/entries/{entry_id}/vote", summary="Take back a vote")
+@router.delete("/entries/{entry_id}/vote", summary="Take back a vote", responses=errors(*WRITE))
 def unvote(entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
     return {"entry": entry_id, "voted": False, "removed": actions.unvote(session, entry_id, actor)}
 
@@ -38,14 +40,15 @@ class UnflagBody(BaseModel):
     model: str = Field(max_length=400)
 
 
-@router.post("/flags", status_code=201, summary="Flag a model (every revision), with evidence (operators)")
+@router.post("/flags", status_code=201, summary="Flag a model (every revision), with evidence (operators)",
+             responses=errors(*WRITE))
 def flag(request: Request, body: FlagBody, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
     flag_id = actions.flag(session, body.model, body.reason, body.evidence_url, actor)
     state(request).boards.invalidate()
     return {"id": flag_id, "model": body.model}
 
 
-@router.post("/flags/resolve", summary="Resolve every active flag of a model (operators)")
+@router.post("/flags/resolve", summary="Resolve every active flag of a model (operators)", responses=errors(*WRITE))
 def unflag(request: Request, body: UnflagBody, actor: Actor = Depends(require_user),
            session: Session = Depends(db)) -> dict:
     resolved = actions.unflag(session, body.model, actor)

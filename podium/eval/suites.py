@@ -164,8 +164,10 @@ KO_H5 = SuiteSpec(
     title="Open Ko-LLM Leaderboard (Ko-H5)",
     about="Korean tasks; Ko-ARC, Ko-HellaSwag, Ko-MMLU and Ko-TruthfulQA are private test sets supplied by the operator.",
     tasks=(
-        TaskSpec("ko_arc_challenge", "Ko-ARC (25-shot)", "ko_arc_challenge", 25, ("acc_norm,none",), visibility="private"),
-        TaskSpec("ko_hellaswag", "Ko-HellaSwag (10-shot)", "ko_hellaswag", 10, ("acc_norm,none",), visibility="private"),
+        TaskSpec("ko_arc_challenge", "Ko-ARC (25-shot)", "ko_arc_challenge", 25, ("acc_norm,none",),
+                 visibility="private"),
+        TaskSpec("ko_hellaswag", "Ko-HellaSwag (10-shot)", "ko_hellaswag", 10, ("acc_norm,none",),
+                 visibility="private"),
         TaskSpec("ko_mmlu", "Ko-MMLU (5-shot)", "ko_mmlu", 5, ("acc,none",), aggregate="subtask_mean",
                  visibility="private"),
         TaskSpec("ko_truthfulqa_mc2", "Ko-TruthfulQA (0-shot, mc2)", "ko_truthfulqa_mc2", 0, ("acc,none",),

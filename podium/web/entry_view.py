@@ -88,7 +88,8 @@ def entry_view(detail: dict, seen_by: Sight, download: str) -> dict:
             tasks.append({**task, "visibility": visibility, "private": visibility == "private",
                           "error": text_for(task.get("error"), seen_by, places)})
         result = {**result, "tasks": tasks}
-    return {**detail, "result": result,
-            "job": None if job is None else {**job, "error_message": text_for(job.get("error_message"), seen_by, places)},
+    if job is not None:
+        job = {**job, "error_message": text_for(job.get("error_message"), seen_by, places)}
+    return {**detail, "result": result, "job": job,
             "provenance": provenance_view(detail.get("provenance") or {}, detail["model"], seen_by, download)}
 

@@ -87,6 +87,9 @@ def allowed_methods(request: Request) -> str:
 
 
 def _http(request: Request, err: HTTPException) -> Response:
+    if err.status_code == 400:  # the framework could not parse the body: a validation error like any other
+        return respond(request, 422, "invalid", "The request body could not be read: send JSON (UTF-8) or a form.",
+                       field="body")
     message = HTTP_MESSAGES.get(err.status_code) or str(err.detail)
     response = respond(request, err.status_code, "too_large" if err.status_code == 413 else f"http_{err.status_code}",
                        message)

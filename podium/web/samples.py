@@ -2,8 +2,8 @@
 
 Details are the evaluator's `details/<lm-eval task>.parquet` files inside a result folder.
 A board task maps to one file, or to one per subtask (BBH, MMLU, ...). Gated and private
-tasks never show samples, except to operators (`podium.web.visibility`). Parsed files are cached (keyed by path and mtime),
-because paging through one task re-reads the same file.
+tasks never show samples, except to operators (`podium.web.visibility`). Parsed files are
+cached (keyed by path and mtime), because paging through one task re-reads the same file.
 """
 
 from __future__ import annotations

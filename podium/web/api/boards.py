@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from podium.web.api.contract import VALIDATION, errors
+from podium.web.api.contract import CSV, VALIDATION, errors
 from podium.web.boards import archive, suite_or_404
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json, to_csv
@@ -47,7 +47,7 @@ def get_board(request: Request, suite: str) -> dict:
 
 
 @router.get("/{suite}/export.csv", summary="The current view as CSV", description=QUERY_DOC,
-            response_class=Response, responses={**errors(404), 200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={**errors(404), 200: CSV})
 def export_csv(request: Request, suite: str) -> Response:
     s, query, page = board_view(request, suite, everything=True)
     return Response(to_csv(s, query, page), media_type="text/csv; charset=utf-8",

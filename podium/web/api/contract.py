@@ -44,5 +44,10 @@ def errors(*codes: int) -> dict[int | str, dict]:
     return {code: {"model": ErrorBody, "description": MEANING[code]} for code in codes}
 
 
+# For routes declared with `response_class=Response` (no media type of their own), so that their
+# errors are documented as JSON and their answer as what it is.
+TEXT = {"description": "Plain text", "content": {"text/plain": {"schema": {"type": "string"}}}}
+CSV = {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+
 VALIDATION = errors(422)
 """Router-level: the shape of a validation error, replacing FastAPI's default (which this app never sends)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
 from podium.platform.errors import NotFound
@@ -11,11 +11,11 @@ from podium.platform.models import Submission
 from podium.web import samples
 from podium.web.compare import compare_samples, compare_scores
 from podium.web.deps import Caller, caller, db
-from podium.web.api.contract import VALIDATION, errors
+from podium.web.api.contract import TEXT, VALIDATION, errors
 from podium.web.entries import entry_detail, latest_result, suite_of
 from podium.web.entry_view import data_files_url, data_manifest, entry_view
 from podium.web.inputs import id_list
-from podium.web.params import ObjectId, PageNo, PerPage, ShortText, TaskKey
+from podium.web.params import IdList, ObjectId, PageNo, PerPage, ShortText, TaskKey
 from podium.web.visibility import may_see_samples, sight
 
 router = APIRouter(prefix="/api", tags=["entries"], responses=VALIDATION)
@@ -28,7 +28,7 @@ def get_entry(entry_id: ObjectId, session: Session = Depends(db), who: Caller = 
     return entry_view(detail, sight(who.actor, detail["submitter_id"]), data_files_url(entry_id))
 
 
-@router.get("/entries/{entry_id}/data-files.sha256", response_class=PlainTextResponse, responses=errors(404),
+@router.get("/entries/{entry_id}/data-files.sha256", response_class=Response, responses={**errors(404), 200: TEXT},
             summary="Every data file the evaluation read, with its SHA-256 (`sha256sum -c` format); "
                     "its own SHA-256 is the entry's `provenance.data.files_sha256`")
 def data_files(entry_id: ObjectId, session: Session = Depends(db)) -> PlainTextResponse:
@@ -79,14 +79,14 @@ def get_samples(entry_id: ObjectId, task: TaskKey, subtask: ShortText = "", q: S
 
 
 @router.get("/compare", summary="2 to 4 entries side by side, per task", responses=errors(404))
-def compare(ids: str = Query(max_length=100, description="entry ids, comma-separated"),
+def compare(ids: IdList,
             session: Session = Depends(db)) -> dict:
     return compare_scores(session, id_list(ids, "ids"))
 
 
 @router.get("/compare/samples", summary="Per-sample answers of 2 to 4 entries on one task",
             responses=errors(403, 404))
-def compare_by_sample(task: ShortText, ids: str = Query(max_length=100), subtask: ShortText = "",
+def compare_by_sample(task: ShortText, ids: IdList, subtask: ShortText = "",
                       all: bool = False, page: PageNo = 1, session: Session = Depends(db),
                       who: Caller = Depends(caller)) -> dict:
     return compare_samples(session, id_list(ids, "ids"), task, subtask or None,

@@ -17,6 +17,11 @@ from podium.errors import UsageError
 
 Aggregate = Literal["task", "subtask_mean"]
 SuiteKind = Literal["lm-eval", "trace"]
+Visibility = Literal["public", "gated", "private"]
+"""Who may read a task's questions and answers. "public": everyone. "gated": public data whose
+authors ask that its questions never be republished (GPQA): samples are kept, shown to operators
+only. "private": operator-supplied test sets: samples never leave the evaluation. Scores are
+published in every case."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +40,19 @@ class TaskSpec:
     "subtask_mean": unweighted mean over the leaf subtasks, each normalized with its own bound."""
     lower_bound: float = 0.0
     subtask_lower_bounds: Mapping[str, float] = field(default_factory=dict)
-    private: bool = False
-    """Private data (operator-supplied): samples never leave the evaluation."""
+    visibility: Visibility = "public"
     in_average: bool = True
     aliases: tuple[str, ...] = ()
     about: str = ""
+
+    @property
+    def private(self) -> bool:
+        return self.visibility == "private"
+
+    @property
+    def samples_restricted(self) -> bool:
+        """Its questions and answers are shown to operators only (gated or private)."""
+        return self.visibility != "public"
 
     def subtask_bound(self, subtask: str) -> float:
         return self.subtask_lower_bounds.get(subtask, self.lower_bound)
@@ -136,7 +149,9 @@ OPENLLM_V2 = SuiteSpec(
                  aliases=("math", "leaderboard_math_hard"),
                  about="Competition math, level 5 only, greedy generation with answer checking."),
         TaskSpec("gpqa", "GPQA (0-shot)", "leaderboard_gpqa", None, ("acc_norm,none",), lower_bound=0.25,
-                 aliases=("leaderboard_gpqa",), about="Graduate-level science questions, 4 choices."),
+                 aliases=("leaderboard_gpqa",), visibility="gated",
+                 about="Graduate-level science questions, 4 choices. Gated: its authors ask that the questions "
+                       "never be published, so only operators see its samples."),
         TaskSpec("musr", "MuSR (0-shot)", "leaderboard_musr", None, ("acc_norm,none",), aggregate="subtask_mean",
                  subtask_lower_bounds=_bounds("leaderboard_musr_", MUSR_CHOICES), aliases=("leaderboard_musr",),
                  about="Multistep soft reasoning over long narratives, three domains."),
@@ -151,12 +166,14 @@ KO_H5 = SuiteSpec(
     about="Korean tasks; Ko-ARC, Ko-HellaSwag, Ko-MMLU and Ko-TruthfulQA are private test sets "
           "supplied by the operator.",
     tasks=(
-        TaskSpec("ko_arc_challenge", "Ko-ARC (25-shot)", "ko_arc_challenge", 25, ("acc_norm,none",), private=True),
-        TaskSpec("ko_hellaswag", "Ko-HellaSwag (10-shot)", "ko_hellaswag", 10, ("acc_norm,none",), private=True),
+        TaskSpec("ko_arc_challenge", "Ko-ARC (25-shot)", "ko_arc_challenge", 25, ("acc_norm,none",),
+                 visibility="private"),
+        TaskSpec("ko_hellaswag", "Ko-HellaSwag (10-shot)", "ko_hellaswag", 10, ("acc_norm,none",),
+                 visibility="private"),
         TaskSpec("ko_mmlu", "Ko-MMLU (5-shot)", "ko_mmlu", 5, ("acc,none",), aggregate="subtask_mean",
-                 private=True),
+                 visibility="private"),
         TaskSpec("ko_truthfulqa_mc2", "Ko-TruthfulQA (0-shot, mc2)", "ko_truthfulqa_mc2", 0, ("acc,none",),
-                 private=True),
+                 visibility="private"),
         TaskSpec("ko_commongen_v2", "Ko-CommonGen v2", "ko_commongen_v2", None, ("acc_norm,none",)),
         TaskSpec("kmmlu", "KMMLU (5-shot, optional)", "kmmlu", 5, ("acc,none",), in_average=False,
                  about="Optional: shown beside the board, not part of the Ko-H5 average."),

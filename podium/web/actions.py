@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from podium.platform import job_ops, moderation
 from podium.platform.config import Settings
 from podium.platform.errors import Conflict, Forbidden, NotFound
-from podium.platform.identity import Actor
+from podium.platform.identity import Actor, require_operator
 from podium.platform.models import Job, Submission
 from podium.web import inputs
 from podium.web.auth.throttle import Guard
@@ -51,10 +51,15 @@ def requeue(session: Session, job_id: int, actor: Actor, guard: Guard, settings:
 
 
 def flag(session: Session, model: str, reason: str, evidence_url: str | None, actor: Actor) -> int:
+    """Operators only, checked before the model is looked at: a path's answer must not tell anyone
+    else whether it lies inside the models root."""
+    require_operator(actor, "flag models")
     repo = inputs.model_or_path(model, is_operator=True)
     url = (evidence_url or "").strip() or None
     if url and (len(url) > MAX_URL_CHARS or not url.startswith(("https://", "http://"))):
         raise inputs.InputError("evidence_url", "The evidence link must be an http(s) URL of at most 500 characters.")
+    if not reason.strip():
+        raise inputs.InputError("reason", "A flag needs a reason that submitters and readers can understand.")
     if len(reason) > MAX_REASON_CHARS:
         raise inputs.InputError("reason", f"Keep the reason under {MAX_REASON_CHARS} characters; link the evidence.")
     flag_id = moderation.flag_model(session, repo, reason, actor, url)
@@ -63,6 +68,7 @@ def flag(session: Session, model: str, reason: str, evidence_url: str | None, ac
 
 
 def unflag(session: Session, model: str, actor: Actor) -> int:
+    require_operator(actor, "unflag models")
     resolved = moderation.unflag_model(session, inputs.model_or_path(model, is_operator=True), actor)
     session.commit()
     return resolved

@@ -11,6 +11,7 @@ from podium.platform.models import Submission
 from podium.web import samples
 from podium.web.entries import latest_result, suite_of, task_scores
 from podium.web.inputs import InputError
+from podium.web.visibility import Sight
 
 MIN_MODELS, MAX_MODELS = 2, 4
 
@@ -44,7 +45,7 @@ def compare_scores(session: Session, ids: list[int]) -> dict:
     return {"entries": columns, "tasks": list(by_task.values())}
 
 
-def compare_samples(session: Session, ids: list[int], task: str, leaf: str | None, *, is_operator: bool,
+def compare_samples(session: Session, ids: list[int], task: str, leaf: str | None, *, seen_by: Sight,
                     disagree_only: bool = True, page: int = 1, per_page: int = 20) -> dict:
     """Samples of one task, joined on the document, with each entry's answer."""
     entries = _entries(session, ids)
@@ -57,7 +58,7 @@ def compare_samples(session: Session, ids: list[int], task: str, leaf: str | Non
         files = samples.task_files((spec,), result).get(task)
         if not files:
             raise NotFound(f"Entry #{sub.id} kept no samples for {task}.")
-        samples.check_visible(files["private"], is_operator)
+        samples.check_visible(files["visibility"], seen_by)
         chosen = leaf or files["files"][0]
         per_entry.append({v["doc_id"]: v for v in map(lambda r: samples.sample_view(r, spec),
                                                        samples.load(result, spec, chosen))})

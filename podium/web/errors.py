@@ -1,9 +1,10 @@
 """Every failure becomes an answer the user can act on: JSON under /api, a page elsewhere.
 
 Platform and input errors carry their own one-paragraph message (with this server's folder
-paths replaced by what they are); validation errors name the field; anything unexpected is
-logged with its traceback and answered with a generic message, so no internal detail (paths,
-SQL, stack) ever reaches the client.
+paths replaced by labels, `podium.web.visibility`); validation errors answer 422 and name the
+field; anything unexpected is logged with its traceback and answered with a generic message,
+so no internal detail (paths, SQL, stack) ever reaches the client. A 405 lists the methods the
+address accepts in `Allow`; a throttled request (429) says when to come back in `Retry-After`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from podium.errors import PodiumError
-from podium.paths import REPO_ROOT, models_root, podium_home
 from podium.platform.errors import DuplicateSubmission
 from podium.web.boards import nav
+from podium.web.visibility import RULE, text_for
 
 log = logging.getLogger("podium.web")
 
 STATUS = {"unauthenticated": 401, "forbidden": 403, "csrf": 403, "not_found": 404, "conflict": 409,
-          "rejected": 422, "throttled": 429}
+          "throttled": 429}
+INPUT_STATUS = 422  # every other refusal is about a value the request carried (the OpenAPI document says so)
 HTTP_MESSAGES = {404: "There is nothing at this address.", 405: "This address does not accept that method."}
 FIELD_OF_RULE = {"revision": "revision", "precision": "precision", "base_model": "base_model",
                  "chat_template": "use_chat_template", "suite": "suite", "hardware": "precision",
@@ -59,23 +62,13 @@ def respond(request: Request, status: int, code: str, message: str, headers: dic
                                       headers=headers)
 
 
-def server_paths() -> list[tuple[str, str]]:
-    """Folders of this server that messages from deeper layers may name, with what to say instead."""
-    places = [(models_root(), "the model mirror"), (podium_home(), "the server's data folder"),
-              (REPO_ROOT, "the server")]
-    return sorted(((str(p), label) for p, label in places), key=lambda pl: -len(pl[0]))
-
-
 def public_message(err: PodiumError) -> str:
-    """The error's paragraph with this server's folder paths replaced by what they are."""
-    text = err.render()
-    for path, label in server_paths():
-        text = text.replace(path, f"<{label}>")
-    return text
+    """The error's paragraph with this server's folders replaced by labels, as anyone may read it."""
+    return text_for(err.render(), RULE["anonymous"])
 
 
 def _podium_error(request: Request, err: PodiumError) -> Response:
-    status = 409 if isinstance(err, DuplicateSubmission) else STATUS.get(err.kind, 400)
+    status = 409 if isinstance(err, DuplicateSubmission) else STATUS.get(err.kind, INPUT_STATUS)
     retry_after = getattr(err, "retry_after", None)  # a throttled request says when to come back
     return respond(request, status, err.kind, public_message(err), {"Retry-After": str(retry_after)} if retry_after
                    else None, field=field_of(err), rule=getattr(err, "rule", None))
@@ -90,10 +83,25 @@ def _validation(request: Request, err: RequestValidationError) -> Response:
     return respond(request, 422, "invalid", "The request is not valid: " + "; ".join(problems) + ".", field=first)
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route accepts at this path (the router's own 405 names none, or one route's)."""
+    return ", ".join(m for m in METHODS if any(route.matches({**request.scope, "method": m})[0] == Match.FULL
+                                               for route in request.app.router.routes))
+
+
 def _http(request: Request, err: HTTPException) -> Response:
+    if err.status_code == 400:  # the framework could not parse the body: a validation error like any other
+        return respond(request, 422, "invalid", "The request body could not be read: send JSON (UTF-8) or a form.",
+                       field="body")
     message = HTTP_MESSAGES.get(err.status_code) or str(err.detail)
-    return respond(request, err.status_code, "too_large" if err.status_code == 413 else f"http_{err.status_code}",
-                   message)
+    response = respond(request, err.status_code, "too_large" if err.status_code == 413 else f"http_{err.status_code}",
+                       message)
+    if err.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request)
+    return response
 
 
 def _unexpected(request: Request, err: Exception) -> Response:

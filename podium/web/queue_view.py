@@ -1,5 +1,6 @@
 """The queue page's data: running (progress, ETA), pending (position, votes, wait), finished and
-failed (reason and log tail, which the original leaderboards hid), with what the caller may do."""
+failed (reason, and the log tail for the job's submitter and operators), with what the caller may do.
+Every row goes through the visibility rule (`podium.web.visibility`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from podium.platform.db import utcnow
 from podium.platform.identity import Actor
 from podium.platform.job_ops import JobSummary, list_jobs, may_requeue
 from podium.platform.models import Job, Vote
+from podium.web.visibility import job_view, sight
 
 SECTIONS = ("running", "pending", "failed", "finished", "cancelled")
 PER_SECTION = 100
@@ -24,7 +26,7 @@ def _permissions(job: JobSummary, actor: Actor | None) -> dict:
 
 def job_json(job: JobSummary, extra: dict, voted: set[int], actor: Actor | None, now) -> dict:
     progress = job.progress or {}
-    return {
+    return job_view({
         "id": job.id, "state": job.state, "kind": job.kind, "attempt": job.attempt, "model": job.repo_id,
         "revision": job.revision, "precision": job.precision, "gpus": job.gpus, "chat_template": job.use_chat_template,
         "suite": job.suite, "votes": job.votes, "position": job.queue_position,
@@ -32,7 +34,7 @@ def job_json(job: JobSummary, extra: dict, voted: set[int], actor: Actor | None,
         "entry": extra.get("submission_id"), "progress": progress or None, "eta_seconds": progress.get("eta_seconds"),
         "error_class": job.error_class, "error_message": extra.get("error_message"), "log_tail": extra.get("log_tail"),
         "voted": extra.get("submission_id") in voted, **_permissions(job, actor),
-    }
+    }, sight(actor, job.submitter_id))
 
 
 def queue(session: Session, actor: Actor | None, *, per_section: int = PER_SECTION) -> dict[str, list[dict]]:

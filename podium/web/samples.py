@@ -1,9 +1,9 @@
 """The per-sample browser: what the model saw, what it answered, and whether it was right.
 
 Details are the evaluator's `details/<lm-eval task>.parquet` files inside a result folder.
-A board task maps to one file, or to one per subtask (BBH, MMLU, ...). Private tasks never
-show samples, except to operators. Parsed files are cached (keyed by path and mtime),
-because paging through one task re-reads the same file.
+A board task maps to one file, or to one per subtask (BBH, MMLU, ...). Gated and private
+tasks never show samples, except to operators (`podium.web.visibility`). Parsed files are
+cached (keyed by path and mtime), because paging through one task re-reads the same file.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ from podium.eval.suites import TaskSpec
 from podium.platform.errors import Forbidden, NotFound
 from podium.platform.models import Result
 from podium.web.inputs import InputError
+from podium.web.visibility import Sight, may_see_samples, task_visibility
 
 MAX_SEARCH_CHARS = 200
 MAX_PER_PAGE = 50
+WHY_HIDDEN = {"private": "This task's test set is private: only its aggregate scores are published.",
+              "gated": "This task's questions are gated: their authors ask that they never be published, "
+                       "so only its aggregate scores are."}
 
 
 def leaves(spec: TaskSpec, result: Result) -> list[str]:
@@ -31,14 +35,14 @@ def leaves(spec: TaskSpec, result: Result) -> list[str]:
 
 
 def task_files(specs: tuple[TaskSpec, ...], result: Result) -> dict[str, dict]:
-    """board task key -> {title, private, files: [leaf, ...]} for the leaves that have a file."""
+    """board task key -> {title, visibility, files: [leaf, ...]} for the leaves that have a file."""
     folder = Path(result.details_path) / "details"
     out = {}
     for spec in specs:
         present = [leaf for leaf in leaves(spec, result) if (folder / f"{leaf}.parquet").is_file()]
-        private = bool((result.tasks.get(spec.key) or {}).get("private", spec.private))
         if present:
-            out[spec.key] = {"title": spec.title, "private": private, "files": present}
+            out[spec.key] = {"title": spec.title, "visibility": task_visibility(spec, result.tasks.get(spec.key)),
+                             "files": present}
     return out
 
 
@@ -101,9 +105,9 @@ def load(result: Result, spec: TaskSpec, leaf: str) -> tuple[dict, ...]:
     return _rows(str(path), os.path.getmtime(path), _metric(spec)[1])
 
 
-def check_visible(private: bool, is_operator: bool) -> None:
-    if private and not is_operator:
-        raise Forbidden("This task's test set is private: only its aggregate scores are published.")
+def check_visible(visibility: str, seen_by: Sight) -> None:
+    if not may_see_samples(visibility, seen_by):
+        raise Forbidden(WHY_HIDDEN.get(visibility, WHY_HIDDEN["private"]))
 
 
 def browse(result: Result, spec: TaskSpec, leaf: str, *, q: str = "", wrong_only: bool = False, page: int = 1,

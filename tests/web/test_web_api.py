@@ -33,9 +33,9 @@ def test_sign_up_sets_a_hardened_session_cookie_and_me_answers(web):
 
 
 @pytest.mark.parametrize("body, status, phrase", [
-    ({"username": "al", "password": PASSWORD}, 400, "3 to 40 characters"),
-    ({"username": "bad name!", "password": PASSWORD}, 400, "3 to 40 characters"),
-    ({"username": "bob", "password": "short"}, 400, "at least 10"),
+    ({"username": "al", "password": PASSWORD}, 422, "3 to 40 characters"),
+    ({"username": "bad name!", "password": PASSWORD}, 422, "3 to 40 characters"),
+    ({"username": "bob", "password": "short"}, 422, "at least 10"),
     ({"username": "bob"}, 422, "password"),
     ({"username": "bob", "password": PASSWORD, "role": "operator"}, 422, "Extra inputs"),
 ])
@@ -102,20 +102,20 @@ def test_submitting_needs_an_authenticated_user(web):
 
 
 @pytest.mark.parametrize("fields, status, field, phrase", [
-    ({"model": "../../etc/passwd"}, 400, "model", "not a model id"),
-    ({"model": "org/a..b"}, 400, "model", "not a model id"),
-    ({"model": "-org/x"}, 400, "model", "not a model id"),
-    ({"model": "/etc"}, 400, "model", "operators only"),
-    ({"model": "org/" + "n" * 97}, 400, "model", "not a model id"),
-    ({"revision": "../../x"}, 400, "revision", "not a valid revision"),
-    ({"revision": "--upload-pack=evil"}, 400, "revision", "not a valid revision"),
-    ({"revision": "x" * 129}, 400, "revision", "not a valid revision"),
+    ({"model": "../../etc/passwd"}, 422, "model", "not a model id"),
+    ({"model": "org/a..b"}, 422, "model", "not a model id"),
+    ({"model": "-org/x"}, 422, "model", "not a model id"),
+    ({"model": "/etc"}, 422, "model", "operators only"),
+    ({"model": "org/" + "n" * 97}, 422, "model", "not a model id"),
+    ({"revision": "../../x"}, 422, "revision", "not a valid revision"),
+    ({"revision": "--upload-pack=evil"}, 422, "revision", "not a valid revision"),
+    ({"revision": "x" * 129}, 422, "revision", "not a valid revision"),
     ({"precision": "float64"}, 422, "precision", "Input should be"),
     ({"model_type": "robot"}, 422, "model_type", "Input should be"),
     ({"suite": "openllm-v9"}, 422, "suite", "no suite"),  # the platform's suite rule names the field
     ({"submitter_id": 1}, 422, "submitter_id", "Extra inputs"),
     ({"weight_type": "Adapter"}, 422, "base_model", "need the base model"),
-    ({"weight_type": "Delta", "base_model": "not an id"}, 400, "base_model", "not a model id"),
+    ({"weight_type": "Delta", "base_model": "not an id"}, 422, "base_model", "not a model id"),
     ({"model": "nobody-org/no-such-model"}, 422, "model", "was not found"),
 ])
 def test_malformed_submissions_say_which_field_is_wrong(web, fields, status, field, phrase):
@@ -152,7 +152,7 @@ def test_operators_may_submit_folders_only_inside_the_models_root(web, demo_mode
     add_user(web.factory, "root", role="operator")
     csrf = sign_in(web.client, "root")
     outside = submit(web, csrf, model=str(tmp_path))
-    assert outside.status_code == 400 and "inside the models root" in outside.json()["error"]["message"]
+    assert outside.status_code == 422 and "inside the models root" in outside.json()["error"]["message"]
     inside = submit(web, csrf, model=str(demo_models["podium-demo/llama-tiny"]))
     assert inside.status_code == 201, inside.text
 
@@ -227,7 +227,7 @@ def test_flags_are_for_operators_and_show_on_the_board_with_evidence(synthetic_w
     csrf = sign_in(w.client, "mod")
     bad = w.client.post("/api/flags", json={**body, "evidence_url": "javascript:alert(1)"},
                         headers={"X-CSRF-Token": csrf})
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "evidence_url"
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "evidence_url"
     assert w.client.post("/api/flags", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     row = next(r for r in w.board(q=model.split("/")[1])["rows"] if r["model"] == model)
     assert row["flagged"] and row["flag_url"] == "https://example.org/proof"
@@ -252,7 +252,7 @@ def test_an_entry_has_every_score_with_stderr_and_provenance(synthetic_web):
     ("/api/entries/99999999999999999999", 422), ("/api/entries/424242", 404),
     ("/api/entries/1/samples/bbh", 404), ("/api/entries/1/samples/no_such_task", 404),
     ("/api/entries/1/samples/..%2F..%2Fetc", 404), ("/api/entries/1/samples/bbh?page=0", 422),
-    ("/api/compare?ids=1", 400), ("/api/compare?ids=1,2,3,4,5", 400), ("/api/compare?ids=1,x", 400),
+    ("/api/compare?ids=1", 422), ("/api/compare?ids=1,2,3,4,5", 422), ("/api/compare?ids=1,x", 422),
     ("/api/compare?ids=1,999999", 404), ("/api/compare/samples?ids=1,2", 422),
     ("/api/jobs/0", 422), ("/api/jobs/31337", 404), ("/api/nope", 404),
 ])

@@ -117,14 +117,14 @@ def test_csv_download_is_the_current_view(synthetic_web):
 ])
 def test_unknown_or_malformed_parameters_are_refused(synthetic_web, params, field):
     response = synthetic_web.client.get("/api/boards/openllm-v2", params=params)
-    assert response.status_code == 400, response.text
+    assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == field
 
 
 @pytest.mark.parametrize("q", ["(a+)+$", "(x|xx)*y", "[", r"(\w)\1", "a{5000}", "@password:x"])
-def test_dangerous_or_invalid_searches_are_400_quickly(synthetic_web, q):
+def test_dangerous_or_invalid_searches_are_422_quickly(synthetic_web, q):
     response = synthetic_web.client.get("/api/boards/openllm-v2", params={"q": q})
-    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_search"
+    assert response.status_code == 422 and response.json()["error"]["code"] == "bad_search"
 
 
 def test_unknown_boards_are_404_and_every_suite_has_a_board(synthetic_web):

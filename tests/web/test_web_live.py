@@ -3,6 +3,9 @@ models: real per-sample details, the sample browser's filters, comparisons, char
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from support.web import DEMO_MODELS, LIVE_SUITE, LIVE_TASK, live, live_started  # noqa: F401
@@ -27,7 +30,11 @@ def test_entry_scores_match_the_evaluation_and_carry_provenance(live, demo_entri
     arc = next(t for t in entry["result"]["tasks"] if t["key"] == LIVE_TASK)
     assert arc["n_samples"] == 2 and arc["stderr"] is not None and 0 <= arc["raw"] <= 1
     assert entry["provenance"]["versions"]["lm_eval"] == "0.4.13"
-    assert entry["provenance"]["data"]["files"]
+    data = entry["provenance"]["data"]
+    manifest = live.get(data["files_download"])
+    assert data["files_count"] == len(manifest.text.splitlines()) > 0
+    assert data["files_sha256"] == hashlib.sha256(manifest.content).hexdigest()
+    assert str(live.home) not in json.dumps(entry)  # an anonymous visitor sees labels, not the server's folders
     assert "--limit 2" in entry["provenance"]["reproduce"] and "--suite openllm-v1" in entry["provenance"]["reproduce"]
 
 

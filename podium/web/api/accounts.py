@@ -9,13 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from podium.platform.identity import Actor
+from podium.web.api.contract import VALIDATION, WRITE, errors
 from podium.web.auth import session_store, tokens
 from podium.web.auth.accounts import sign_in, sign_up
 from podium.web.deps import Caller, NotAuthenticated, caller, db, require_user, state
 from podium.web.params import ObjectId
 from podium.web.session_cookies import client_address, end_session, start_session
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix="/api", tags=["accounts"], responses=VALIDATION)
 
 
 class Credentials(BaseModel):
@@ -39,10 +40,7 @@ def _me(actor: Actor) -> dict:
     return {"id": actor.id, "username": actor.username, "role": actor.role}
 
 
-THROTTLED = {429: {"description": "too many attempts from this address or for this account; see Retry-After"}}
-
-
-@router.post("/auth/signup", status_code=201, summary="Create an account and sign in", responses=THROTTLED)
+@router.post("/auth/signup", status_code=201, summary="Create an account and sign in", responses=errors(409, 413, 429))
 def signup(request: Request, response: Response, body: SignUp) -> dict:
     web = state(request)
     web.guard.sign_up(client_address(request))
@@ -51,7 +49,7 @@ def signup(request: Request, response: Response, body: SignUp) -> dict:
     return _me(actor)
 
 
-@router.post("/auth/login", summary="Sign in (sets the session cookie)", responses=THROTTLED)
+@router.post("/auth/login", summary="Sign in (sets the session cookie)", responses=errors(401, 413, 429))
 def login(request: Request, response: Response, body: Credentials) -> dict:
     web = state(request)
     web.guard.sign_in(client_address(request), body.username)
@@ -62,13 +60,14 @@ def login(request: Request, response: Response, body: Credentials) -> dict:
     return _me(actor)
 
 
-@router.post("/auth/logout", summary="Sign out: ends the session on the server and clears its cookie")
+@router.post("/auth/logout", summary="Sign out: ends the session on the server and clears its cookie",
+             responses=errors(*WRITE))
 def logout(request: Request, response: Response, actor: Actor = Depends(require_user)) -> dict:
     end_session(request, response)
     return {"signed_out": actor.username}
 
 
-@router.get("/users/{username}/sessions", summary="A user's live sessions (operators)")
+@router.get("/users/{username}/sessions", summary="A user's live sessions (operators)", responses=errors(401, 403))
 def user_sessions(username: str = Path(max_length=100), who: Caller = Depends(caller),
                   session: Session = Depends(db)) -> list[dict]:
     if who.actor is None:
@@ -77,7 +76,8 @@ def user_sessions(username: str = Path(max_length=100), who: Caller = Depends(ca
             for s in session_store.list_live(session, username, who.actor)]
 
 
-@router.delete("/users/{username}/sessions", summary="End every session of a user (operators); API tokens stay")
+@router.delete("/users/{username}/sessions", summary="End every session of a user (operators); API tokens stay",
+               responses=errors(*WRITE))
 def revoke_user_sessions(username: str = Path(max_length=100), actor: Actor = Depends(require_user),
                          session: Session = Depends(db)) -> dict:
     revoked = session_store.revoke_all(session, username, actor)
@@ -85,27 +85,28 @@ def revoke_user_sessions(username: str = Path(max_length=100), actor: Actor = De
     return {"username": username, "revoked": revoked}
 
 
-@router.get("/auth/me", summary="The signed-in user, or 401")
+@router.get("/auth/me", summary="The signed-in user, or 401", responses=errors(401))
 def me(who: Caller = Depends(caller)) -> dict:
     if who.actor is None:
         raise NotAuthenticated("You are not signed in.")
     return {**_me(who.actor), "via": who.via}
 
 
-@router.get("/tokens", summary="Your API tokens (never the token itself)")
+@router.get("/tokens", summary="Your API tokens (never the token itself)", responses=errors(401))
 def list_tokens(actor: Actor = Depends(require_user), session: Session = Depends(db)) -> list[dict]:
     return [{"id": t.id, "name": t.name, "created_at": t.created_at, "last_used_at": t.last_used_at}
             for t in tokens.list_tokens(session, actor)]
 
 
-@router.post("/tokens", status_code=201, summary="Create an API token; it is shown only in this answer")
+@router.post("/tokens", status_code=201, summary="Create an API token; it is shown only in this answer",
+             responses=errors(*WRITE, 409))
 def create_token(body: TokenBody, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
     row, token = tokens.create_token(session, actor, body.name.strip())
     session.commit()
     return {"id": row.id, "name": row.name, "token": token}
 
 
-@router.delete("/tokens/{token_id}", summary="Revoke one of your API tokens")
+@router.delete("/tokens/{token_id}", summary="Revoke one of your API tokens", responses=errors(*WRITE, 404))
 def revoke_token(token_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)) -> dict:
     tokens.revoke_token(session, actor, token_id)
     session.commit()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from podium.web.api.contract import CSV, VALIDATION, errors
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json, to_csv
 from podium.web.board.query import BoardQuery, parse_query, run
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import state
 
-router = APIRouter(prefix="/api/boards", tags=["boards"])
+router = APIRouter(prefix="/api/boards", tags=["boards"], responses=VALIDATION)
 
 QUERY_DOC = (
     "Board state, all optional: q (search: `;` alternatives, `@field:value`, regex), type, precision "
@@ -34,18 +35,19 @@ def board_view(request: Request, name: str, *, everything: bool = False):
 def list_boards() -> list[dict]:
     return [{"name": s.name, "title": s.title, "about": s.about, "archived": s.archived,
              "tasks": [{"key": t.key, "title": t.title, "about": t.about, "lower_bound": t.lower_bound,
-                        "private": t.private, "in_average": t.in_average} for t in s.tasks],
+                        "private": t.private, "visibility": t.visibility, "in_average": t.in_average}
+                       for t in s.tasks],
              "columns": [column_json(c) for c in all_columns(s.tasks).values()]} for s in archive()]
 
 
-@router.get("/{suite}", summary="One page of a board", description=QUERY_DOC)
+@router.get("/{suite}", summary="One page of a board", description=QUERY_DOC, responses=errors(404))
 def get_board(request: Request, suite: str) -> dict:
     s, query, page = board_view(request, suite)
     return page_json(s, query, page)
 
 
 @router.get("/{suite}/export.csv", summary="The current view as CSV", description=QUERY_DOC,
-            response_class=Response)
+            response_class=Response, responses={**errors(404), 200: CSV})
 def export_csv(request: Request, suite: str) -> Response:
     s, query, page = board_view(request, suite, everything=True)
     return Response(to_csv(s, query, page), media_type="text/csv; charset=utf-8",

@@ -16,6 +16,7 @@ from podium.web.boards import archive, suite_or_404
 from podium.web.deps import Caller, caller, db, state
 from podium.web.pages.render import page, to_json
 from podium.web.tracing_board import DERIVED_LOG10_P, provenance_checks, traces_dir, tracing_rows
+from podium.web.visibility import records_for, sight, text_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,5 +59,7 @@ def trends(request: Request, suite: str = Query(None, max_length=60), who: Calle
 
 @router.get("/tracing")
 def tracing(request: Request, who: Caller = Depends(caller), session: Session = Depends(db)):
-    return page(request, "tracing.html", who, rows=tracing_rows(session), checks=provenance_checks(session),
-                folder=traces_dir(), threshold=DERIVED_LOG10_P)
+    seen_by = sight(who.actor)
+    return page(request, "tracing.html", who, rows=records_for(tracing_rows(session), seen_by),
+                checks=records_for(provenance_checks(session), seen_by),
+                folder=text_for(str(traces_dir()), seen_by), threshold=DERIVED_LOG10_P)

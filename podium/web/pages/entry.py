@@ -11,9 +11,11 @@ from podium.web import actions, samples
 from podium.web.compare import compare_scores
 from podium.web.deps import Caller, caller, db, require_user, state
 from podium.web.entries import entry_detail, latest_result, suite_of
+from podium.web.entry_view import data_files_url, entry_view
 from podium.web.inputs import InputError, id_list
 from podium.web.pages.render import page, redirect, safe_next, to_json
 from podium.web.params import ObjectId
+from podium.web.visibility import may_see_samples, sight, spec_of, task_visibility
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,14 +23,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/entries/{entry_id}")
 def entry_page(request: Request, entry_id: ObjectId, who: Caller = Depends(caller), session: Session = Depends(db)):
     detail = entry_detail(session, entry_id)
+    seen_by = sight(who.actor, detail["submitter_id"])
     sub = session.get(Submission, entry_id)
     result = latest_result(session, entry_id)
     suite = suite_of(sub.suite)
     files = samples.task_files(suite.tasks, result) if result and suite else {}
-    operator = bool(who.actor and who.actor.is_operator)
-    browsable = {k: v for k, v in files.items() if operator or not v["private"]}
-    return page(request, "entry.html", who, e=detail, files=files, operator=operator,
-                samples_data=to_json({"entry": entry_id, "tasks": browsable}))
+    browsable = {k: v for k, v in files.items() if may_see_samples(v["visibility"], seen_by)}
+    hidden = [v["title"] for k, v in files.items() if k not in browsable]
+    return page(request, "entry.html", who, e=entry_view(detail, seen_by, data_files_url(entry_id)), hidden=hidden,
+                operator=seen_by.role == "operator", samples_data=to_json({"entry": entry_id, "tasks": browsable}))
 
 
 @router.post("/entries/{entry_id}/vote")
@@ -67,7 +70,12 @@ def compare_page(request: Request, ids: str = Query("", max_length=100), who: Ca
     if len(chosen) < 2:
         return page(request, "compare.html", who, comparison=None, ids=ids, data=to_json(None))
     comparison = compare_scores(session, chosen)
+    seen_by = sight(who.actor)
+    suites = [e["suite"] for e in comparison["entries"]]
+    browsable = [t["key"] for t in comparison["tasks"]
+                 if all(may_see_samples(task_visibility(spec_of(s, t["key"]), {"private": t["private"]}), seen_by)
+                        for s in suites)]
     return page(request, "compare.html", who, comparison=comparison, ids=",".join(map(str, chosen)),
-                data=to_json({"ids": chosen, "tasks": [t["key"] for t in comparison["tasks"] if not t["private"]],
+                data=to_json({"ids": chosen, "tasks": browsable,
                               "titles": {t["key"]: t["title"] for t in comparison["tasks"]},
                               "models": [e["model"] for e in comparison["entries"]]}))

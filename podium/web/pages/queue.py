@@ -27,7 +27,7 @@ def queue_page(request: Request, who: Caller = Depends(caller), session: Session
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: ObjectId, who: Caller = Depends(caller), session: Session = Depends(db)):
-    job = job_status(session, job_id)
+    job = job_status(session, job_id, who.actor)
     mine = who.actor is not None and (who.actor.is_operator or job["submitter_id"] == who.actor.id)
     return page(request, "job.html", who, job=job, can_cancel=mine and job["state"] in ("pending", "running"),
                 can_requeue=job_ops.may_requeue(job["state"], job["submitter_id"], who.actor),

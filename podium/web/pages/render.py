@@ -51,7 +51,8 @@ def duration(seconds: float | None) -> str:
 
 
 def number(value, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+    """A number to `digits` places; "-" for anything else (None, or a field an unchecked record lacks)."""
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "-"
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")

@@ -64,7 +64,7 @@
   }
 
   const reload = () => { page = 1; load(); };
-  $("#sample-task").replaceChildren(...Object.entries(tasks).map(([key, t]) => new Option(t.title + (t.private ? " (private)" : ""), key)));
+  $("#sample-task").replaceChildren(...Object.entries(tasks).map(([key, t]) => new Option(t.title + (t.visibility !== "public" ? ` (${t.visibility})` : ""), key)));
   fillSubtasks();
   $("#sample-task").addEventListener("change", () => { fillSubtasks(); reload(); });
   $("#sample-subtask").addEventListener("change", reload);

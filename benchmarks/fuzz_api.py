@@ -74,7 +74,7 @@ def seed_store(db_url: str, entries: int) -> str:
     from podium.platform.models import User
     from podium.web.auth import tokens
     from podium.web.auth.passwords import hash_password
-    from podium.web.synthetic import add_entries
+    from workshop.synthetic import add_entries
 
     engine = make_engine(db_url)
     ensure_schema(engine)

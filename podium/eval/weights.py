@@ -19,6 +19,7 @@ from pathlib import Path
 
 from podium.errors import ModelLoadError, UsageError
 from podium.modelref import ModelRef, is_repo_id, resolve
+from podium.modelref.resolve import BadRevision
 from podium.paths import models_root, podium_home
 
 WEIGHTS = ("original", "adapter", "delta")
@@ -106,7 +107,10 @@ def applied(ref: ModelRef, *, weights: str, base_model: str | None, base_revisio
     if weights not in OVERLAYS:
         yield ref, None
         return
-    base = resolve(base_model, base_revision)
+    try:
+        base = resolve(base_model, base_revision)
+    except BadRevision:  # a local base asked for at another content hash: say it is not the pinned one
+        base = resolve(base_model)
     _check_base_pin(base, base_revision)
     scratch = podium_home() / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from podium.platform.db import transaction
 from podium.platform.identity import Actor
 from podium.platform.models import Job, Result, User
 from podium.web.auth import tokens
-from podium.web.synthetic import add_entries
+from workshop.synthetic import add_entries
 from support.web import Web, add_user, make_web
 
 PUBLIC_Q, GATED_Q, PRIVATE_Q, LOG_MARK = "PUBLIC-QUESTION", "GATED-QUESTION", "PRIVATE-QUESTION", "LOG-TAIL-MARKER"

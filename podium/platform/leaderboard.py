@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, Vote
+from podium.record import TaskScore, tasks_from_json
 
 MODEL_TYPE_LABELS = {
     "pretrained": ("🟢", "🟢 pretrained"),
@@ -51,8 +52,8 @@ class Board:
     suite: str
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (task key, title), in column order
     rows: list[dict] = field(default_factory=list)
-    task_scores: dict[int, dict] = field(default_factory=dict)
-    """Job id -> its result's task entries by task key (what the web board reads, without a second query)."""
+    task_scores: dict[int, dict[str, TaskScore]] = field(default_factory=dict)
+    """Job id -> its result's task scores by task key (what the web board reads, without a second query)."""
 
     def columns(self) -> list[tuple[str, str]]:
         task_cols = [c for _, title in self.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
@@ -63,7 +64,7 @@ class Board:
 class ResultFields:
     """The columns of a result the board shows (its provenance JSON is never loaded here)."""
 
-    tasks: dict
+    tasks: dict[str, TaskScore]
     average: float | None
     average_complete: bool
     details_path: str
@@ -118,10 +119,9 @@ def _row(model: Model, sub: Submission, job_id: int, wall: float | None, result:
         "Average complete": result.average_complete, "Params source": model.params_source,
         "Details": result.details_path,
     }
-    for key, task in result.tasks.items():
-        title = task.get("title") or key
-        row[f"{title} Raw"] = task.get("raw")
-        row[title] = task.get("normalized")
+    for task in result.tasks.values():
+        row[f"{task.title} Raw"] = task.raw
+        row[task.title] = task.normalized
     return row
 
 
@@ -131,10 +131,10 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None) 
     seen: dict[str, str] = {}
     for model, sub, job_id, wall, tasks, average, complete, details, votes, flag_reason, official in session.execute(
             _query(board.suite)):
-        result = ResultFields(tasks, average, complete, details)
+        result = ResultFields(tasks_from_json(tasks), average, complete, details)
         board.rows.append(_row(model, sub, job_id, wall, result, votes, flag_reason, official, settings))
-        board.task_scores[job_id] = tasks
+        board.task_scores[job_id] = result.tasks
         for key, task in result.tasks.items():
-            seen.setdefault(key, task.get("title") or key)
+            seen.setdefault(key, task.title)
     board.tasks = list(seen.items())
     return board

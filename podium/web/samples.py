@@ -18,25 +18,33 @@ from podium.eval.details import read_details
 from podium.eval.suites import TaskSpec
 from podium.platform.errors import Forbidden, NotFound
 from podium.platform.models import Result
+from podium.record import TaskScore
 from podium.web.inputs import InputError
 
 MAX_SEARCH_CHARS = 200
 MAX_PER_PAGE = 50
 
 
+def _score(spec: TaskSpec, result: Result) -> TaskScore | None:
+    stored = result.tasks.get(spec.key)
+    return None if stored is None else TaskScore.from_json(stored, f"task score {spec.key!r}")
+
+
 def leaves(spec: TaskSpec, result: Result) -> list[str]:
     """The lm-eval task names whose sample files make up one board task."""
-    subtasks = (result.tasks.get(spec.key) or {}).get("subtasks") or {}
-    return list(subtasks) or [spec.lm_eval_task]
+    score = _score(spec, result)
+    return list(score.subtasks if score else ()) or [spec.lm_eval_task]
 
 
 def task_files(specs: tuple[TaskSpec, ...], result: Result) -> dict[str, dict]:
-    """board task key -> {title, private, files: [leaf, ...]} for the leaves that have a file."""
+    """board task key -> {title, private, files: [leaf, ...]} for the leaves that have a file.
+    A column is private when its spec or its recorded score says so."""
     folder = Path(result.details_path) / "details"
     out = {}
     for spec in specs:
         present = [leaf for leaf in leaves(spec, result) if (folder / f"{leaf}.parquet").is_file()]
-        private = bool((result.tasks.get(spec.key) or {}).get("private", spec.private))
+        score = _score(spec, result)
+        private = spec.private or bool(score and score.private)
         if present:
             out[spec.key] = {"title": spec.title, "private": private, "files": present}
     return out

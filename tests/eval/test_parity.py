@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from podium.eval.details import read_details
+from podium.eval.kinds.lm_eval import task_manager
 from podium.eval.provenance import SEEDS
-from podium.eval.runner import EvalRequest, run_evaluation, task_manager
+from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.scoring import leaf_tasks, score_task
 from podium.eval.suites import get_suite
 
@@ -145,14 +146,14 @@ def test_task_parity_with_lm_eval_hf(suite_name, key, limit, backend, demo_model
     model = demo_models["podium-demo/gpt2-tiny"]
     ref = reference_run(model, spec.lm_eval_task, spec.num_fewshot, limit, parity_data_dir,
                         gen_kwargs=SHORT_GENERATION)
-    payload = run_evaluation(EvalRequest(model=str(model), output=tmp_path, suite=suite_name, tasks=[key],
-                                         limit=limit, data_dir=parity_data_dir, backend=backend,
-                                         gen_kwargs=SHORT_GENERATION))
+    record = run_evaluation(EvalRequest(model=str(model), output=tmp_path, suite=suite_name, tasks=[key],
+                                        limit=limit, data_dir=parity_data_dir, backend=backend,
+                                        gen_kwargs=SHORT_GENERATION))
     leaves = leaf_tasks(spec.lm_eval_task, ref.get("group_subtasks", {}))
     assert_parity(ref, tmp_path, leaves, backend)
-    ours = payload["podium"]["tasks"][key]
-    assert ours["status"] == "ok"
-    assert _same(score_task(spec, ref).raw, ours["raw"], backend)
+    ours = record.tasks[key]
+    assert ours.status == "ok"
+    assert _same(score_task(spec, ref).raw, ours.raw, backend)
 
 
 @pytest.mark.slow

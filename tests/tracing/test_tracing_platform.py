@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model
+from support.db import enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model, make_fake_eval
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
+from podium.platform.db import transaction
 from podium.platform.models import Flag, Job, Result
 from podium.record import Provenance
 from podium.platform.provenance import FLAG_PREFIX, check_command, skip_reason, verdict
@@ -85,6 +86,35 @@ def test_a_check_that_cannot_run_is_recorded_as_unchecked(tmp_path):
     assert late.status == "unchecked" and "time budget" in late.reason
     stopped = verdict(claim, RunOutcome(-15, False, True, 5.0), tmp_path / "none.json", "")
     assert stopped.status == "unchecked" and "shut down" in stopped.reason
+
+
+def test_a_worker_stopped_during_the_check_publishes_the_result_as_unchecked(sqlite_db, home):
+    """Drained (SIGTERM) while the check runs: the evaluation is kept, its base check says why it has no verdict."""
+    folder = home / "models" / "acme" / "derived"
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"\x02\0\0\0\0\0\0\0{}")  # an empty, valid safetensors file
+    make_fake_eval(folder, "ok", 0.2)
+    settings = fast_settings(trace_command=[sys.executable, "-c", "import time; time.sleep(120)"])
+    receipt = enqueue(sqlite_db, folder, "acme/derived", user(sqlite_db), settings)
+    with transaction(sqlite_db.factory) as s:
+        s.get(Job, receipt.job_id).submission.model.base_model = "acme/base"
+    said: list[str] = []
+    worker = Worker(sqlite_db.factory, settings, home=home)
+
+    def say(line: str) -> None:
+        said.append(line)
+        if "checking the declared base" in line:
+            worker.request_stop()  # what the SIGTERM handler does
+
+    worker.say = say
+    assert worker.run(max_jobs=1) == 1
+    with sqlite_db.factory() as s:
+        job = s.get(Job, receipt.job_id)
+        result = s.scalar(select(Result).where(Result.job_id == receipt.job_id))
+        assert job.state == "finished", said
+        check = Provenance.from_json(result.provenance).base_check
+    assert check is not None, said
+    assert (check.status, check.declared_base) == ("unchecked", "acme/base") and "shut down" in check.reason
 
 
 @pytest.mark.slow

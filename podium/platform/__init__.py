@@ -13,5 +13,7 @@ Submission checks: model_source (where the model is, pinned revision), weights (
 headers), facts (what the files say), validation (one function per rule).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
-worker + supervisor + guard (running evaluations), classify (error classes), result_files.
+worker + supervisor + guard (running evaluations), classify (error classes), result_files
+(results.json and error.json read as `podium.record` types), provenance (the base-model check).
+The store keeps a result's run record in columns: task scores (`Result.tasks`) and provenance.
 """

@@ -20,6 +20,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from podium.eval.suites import SUITES
 from podium.paths import podium_home
 from podium.platform import provenance as base_check
 from podium.platform import queue
@@ -27,7 +28,6 @@ from podium.platform.classify import classify
 from podium.platform.config import Settings
 from podium.platform.db import transaction
 from podium.platform.queue import Claim
-from podium.eval.suites import SUITES
 from podium.platform.result_files import parse_results, publish, read_error, read_json, retract
 from podium.platform.supervisor import RunOutcome, run_supervised, tail
 from podium.record import BaseCheck, RecordError, RunRecord

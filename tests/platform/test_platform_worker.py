@@ -128,6 +128,7 @@ def test_corrupt_weights_fail_as_model_load(db, home, demo_models):
     ("data_missing", "data_missing", 2, "Benchmark data arc is not on disk"),
     ("exit_silent", "crashed", 3, "exited with code 3 without reporting an error"),
     ("no_results", "crashed", 3, "without writing a complete results.json"),
+    ("old_schema", "record_schema", 2, "written in schema 1; this Podium reads run record schema 2"),
 ])
 def test_other_failures(sqlite_db, home, mode, error_class, attempts, words):
     settings = fast_settings()

@@ -2,7 +2,7 @@
 
 Stdlib only (plus the evaluator's content hash and the run record), so it starts in milliseconds. What it does
 is read from `<model>/fake_eval.json`:
-{"mode": "ok" | "raise" | "hang" | "exit_silent" | "oom" | "data_missing" | "orphan" | "no_results",
+{"mode": "ok" | "raise" | "hang" | "exit_silent" | "oom" | "data_missing" | "orphan" | "no_results" | "old_schema",
  "seconds": run time of an "ok" run}. Like the real loader it refuses a damaged safetensors
 file (error.json, kind model_load). With FAKE_EVAL_EVENTS set it appends one JSON line per
 start and end, which the concurrency tests use to check that no job ever ran twice at once.
@@ -125,7 +125,10 @@ def main() -> int:
         (out / "details").mkdir(exist_ok=True)
         for key in TASKS:
             (out / "details" / f"{key}.parquet").write_bytes(b"PAR1 fake")
-        write_json(out / "results.json", {"results": {}, "podium": record(args, seconds).to_json()})
+        block = record(args, seconds).to_json()
+        if mode == "old_schema":  # what an evaluator of another Podium version would write
+            block["schema"] = 1
+        write_json(out / "results.json", {"results": {}, "podium": block})
     event("end")
     return 0
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from podium.eval.normalize import normalize
 from podium.eval.suites import SuiteSpec
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission
+from podium.record import DataProvenance, ModelIdentity, Provenance, RunSettings, TaskScore
 
 ORGS = ("meta-llama", "mistralai", "Qwen", "google", "microsoft", "tiiuae", "EleutherAI", "allenai", "01-ai",
         "deepseek-ai", "upstage", "openchat", "NousResearch", "teknium", "stabilityai", "bigscience")
@@ -41,13 +42,24 @@ def _tasks(rng: random.Random, suite: SuiteSpec, quality: float) -> tuple[dict, 
         raw = min(1.0, max(0.0, lb + (1 - lb) * quality * rng.uniform(0.6, 1.2) - rng.uniform(0, 0.05)))
         norm = normalize(raw, lb)
         n = rng.randint(100, 2000)
-        tasks[spec.key] = {"key": spec.key, "title": spec.title, "metric": "+".join(spec.metrics), "raw": raw,
-                           "normalized": norm, "stderr": (raw * (1 - raw) / n) ** 0.5, "n_samples": n,
-                           "lower_bound": lb, "status": "ok", "error": None, "private": spec.private,
-                           "in_average": spec.in_average, "subtasks": {}}
+        tasks[spec.key] = TaskScore(key=spec.key, title=spec.title, metric="+".join(spec.metrics), raw=raw,
+                                    normalized=norm, stderr=(raw * (1 - raw) / n) ** 0.5, n_samples=n, lower_bound=lb,
+                                    private=spec.private, in_average=spec.in_average).to_json()
         if spec.in_average:
             counted.append(norm)
     return tasks, (sum(counted) / len(counted) if counted else None)  # the trace suite has no average
+
+
+def _provenance(repo: str, revision: str, when: datetime) -> dict:
+    stamp = when.isoformat(timespec="seconds")
+    return Provenance(
+        model=ModelIdentity(id=repo, path=repo, source="hub", revision=revision, content_hash=None, architecture=None,
+                            model_type=None, has_chat_template=None, vocab_size=None, dtype="bfloat16",
+                            chat_template=False),
+        run=RunSettings(backend="podium", device="cpu", dtype="bfloat16", batch_size=1, limit=None, gen_kwargs=None,
+                        seeds={}, command_line="synthetic", started_at=stamp, finished_at=stamp, wall_seconds=0.0),
+        versions={"lm_eval": "0.4.13"}, data=DataProvenance(mode="hub", dir=None, files={}, differences={}),
+    ).to_json()
 
 
 def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, submitter_id: int | None = None,
@@ -81,7 +93,8 @@ def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, su
         results.append({"id": result_id + i, "job_id": job_id + i, "attempt": 1, "submission_id": sub_id + i,
                         "suite": suite.name, "tasks": tasks, "average": average,
                         "average_complete": average is not None,
-                        "provenance": {"versions": {"lm_eval": "0.4.13"}}, "details_path": f"/nonexistent/{repo}",
+                        "provenance": _provenance(repo, models[-1]["revision"], when),
+                        "details_path": f"/nonexistent/{repo}",
                         "created_at": when})
         if rng.random() < 0.02:
             flags.append({"repo_id": repo, "reason": "contaminated on the test set", "created_at": when,

@@ -33,9 +33,9 @@ def _run(args) -> int:
               f"fixture tasks in {data}. Scores on them mean nothing; they only show the pipeline working.")
     model_id = args.model or next(iter(models))
     output = paths.podium_home() / "runs" / model_id.replace("/", "__") / args.suite
-    payload = run_evaluation(EvalRequest(model=model_id, output=output, suite=args.suite, limit=args.limit,
-                                         data_dir=data, backend=args.backend))
-    print(summary_table(payload["podium"]))
+    record = run_evaluation(EvalRequest(model=model_id, output=output, suite=args.suite, limit=args.limit,
+                                        data_dir=data, backend=args.backend))
+    print(summary_table(record))
     print(f"\nResults: {output / 'results.json'}")
     return 0
 

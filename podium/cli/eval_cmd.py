@@ -33,6 +33,7 @@ def _run(args) -> int:
     from podium.eval.provenance import command_line
     from podium.eval.runner import EvalRequest, run_evaluation
     from podium.eval.summary import summary_table
+    from podium.record import RunError
 
     output = Path(args.output)
     request = EvalRequest(
@@ -64,14 +65,14 @@ def _run(args) -> int:
         bar.update(1)
 
     try:
-        payload = run_evaluation(request, on_task_done=on_task_done)
+        record = run_evaluation(request, on_task_done=on_task_done)
     except PodiumError as err:
         output.mkdir(parents=True, exist_ok=True)
-        (output / "error.json").write_text(json.dumps({"kind": err.kind, "message": err.render()}))
+        (output / "error.json").write_text(json.dumps(RunError(err.kind, err.render()).to_json()))
         raise
     finally:
         bar.close()
-    print(summary_table(payload["podium"]))
+    print(summary_table(record))
     details = f"   Details: {output / 'details'}/" if (output / "details").is_dir() else ""
     print(f"\nResults: {output / 'results.json'}{details}")
     return 0
@@ -98,7 +99,7 @@ def register(subparsers) -> None:
     p.add_argument("--quantization", help="8bit or 4bit (bitsandbytes), gptq or awq (pre-quantized); CUDA only")
     p.add_argument("--chat-template", action="store_true", help="apply the tokenizer's chat template (v2 style)")
     p.add_argument("--gen-kwargs", help="override generation settings, e.g. max_gen_toks=64 (off-protocol, recorded)")
-    p.add_argument("--trace-base", help="suite trace: the base model of the match test "
+    p.add_argument("--trace-base", help="tracing suite: the base model of the match test "
                    "(default PODIUM_TRACE_BASE, else openai-community/gpt2)")
     p.add_argument("--data-dir", help="offline benchmark data folder (default PODIUM_DATA_DIR or ../shared/data)")
     p.set_defaults(func=_run)

@@ -76,6 +76,7 @@ def _promote(factory, username: str) -> None:
 
 def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
     from podium.errors import PodiumError
+    from podium.eval.kinds.tracing import TRACE
     from podium.platform.worker import Worker
 
     factory = app.state.web.factory
@@ -83,7 +84,7 @@ def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
 
     def run():
         if args.demo:
-            for suite in (DEMO_SUITE, "trace"):
+            for suite in (DEMO_SUITE, TRACE.name):
                 try:
                     queued = submit_demo_models(factory, settings, suite)
                 except PodiumError as err:  # the worker still serves the queue

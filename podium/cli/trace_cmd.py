@@ -24,7 +24,8 @@ def _print_perplexity(label: str, detail: dict) -> None:
 
 def _run(args) -> int:
     from podium.tracing import stats
-    from podium.tracing.api import PROVENANCE_LOG10_P, model_perplexity, run_trace
+    from podium.tracing.api import model_perplexity, run_trace
+    from podium.tracing.verdict import DERIVED_LOG10_P, is_derived
 
     data = Path(args.data_dir).expanduser().resolve() if args.data_dir else None
     if not args.base:
@@ -57,8 +58,7 @@ def _run(args) -> int:
         rho = "nan" if block.rho != block.rho else f"{block.rho:.4f}"
         print(f"{block.layer:>5} {block.model_layer:>4} {rho:>9} {block.n:>6} {block.log10_p:>10.2f}")
     print(f"combined (Fisher, {2 * len(res.per_layer)} df): {stats.format_p(res.log10_p * stats.LN10)}"
-          + (f"  -> derived from the base (p < 1e{PROVENANCE_LOG10_P:.0f})"
-             if res.log10_p <= PROVENANCE_LOG10_P else ""))
+          + (f"  -> derived from the base (p < 1e{DERIVED_LOG10_P:.0f})" if is_derived(res.log10_p) else ""))
     if res.perplexity is not None:
         _print_perplexity("perplexity of model", res.perplexity_detail)
     t = res.timings

@@ -25,7 +25,8 @@ class EvalCommand:
     chat_template: bool = False
     limit: float | None = None
     backend: str | None = None
-    trace_base: str | None = None
+    extra: tuple[str, ...] = ()
+    """The suite kind's own arguments (the tracing kind: `--trace-base`)."""
     weight_type: str | None = "Original"
     """Original, Adapter or Delta (the latter two are applied to `base_model` at load time)."""
     base_model: str | None = None
@@ -51,6 +52,5 @@ class EvalCommand:
             cmd += ["--limit", str(self.limit)]
         if self.backend:
             cmd += ["--backend", self.backend]
-        if self.trace_base:
-            cmd += ["--trace-base", self.trace_base]
+        cmd += list(self.extra)
         return cmd

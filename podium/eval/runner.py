@@ -1,14 +1,13 @@
-"""`podium eval`: run a suite on one model through lm-eval and write results with provenance.
+"""`podium eval`: run a suite on one model and write its run record with provenance.
 
-Pipeline: resolve the model and check it loads -> pick the suite's tasks -> build the
-model backend once -> run each lm-eval task (offline data served from the data folder)
--> score with the suite's rules -> write details, then results.json, atomically.
-A task whose data is missing is recorded as unavailable and the rest still runs.
+Pipeline: resolve the model and check it loads -> pick the suite's columns -> let the
+suite's kind run them (`podium.eval.kinds`: lm-eval tasks, or tracing) -> average the
+columns that count -> write results.json (lm-eval's own blocks beside the `podium` block,
+which is the serialised `RunRecord`), atomically.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
@@ -16,20 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podium import paths
-from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
+from podium.errors import DataMissingError, UsageError
 from podium.eval import provenance
 from podium.eval import weights as overlays
+from podium.eval.kinds import KindOutput, KindRun
 from podium.eval.normalize import suite_average
-from podium.eval.progress import Progress
-from podium.eval.scoring import TaskScore, score_task
-from podium.eval.suites import DEFAULT_SUITE, TaskSpec, get_suite
+from podium.eval.suites import DEFAULT_SUITE, get_suite
 from podium.modelref import DTYPES, ModelRef, resolve
 from podium.modelref.checks import require_loadable
+from podium.record import DataProvenance, ModelIdentity, Provenance, RunRecord, RunSettings
 from podium.settings import set_library_switches
 
-PODIUM_TASKS_DIR = Path(__file__).parent / "tasks"
 BACKENDS = ("hf", "podium")
-LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
 
 @dataclass
@@ -53,7 +50,7 @@ class EvalRequest:
     command_line: str = ""
     extra_model_args: dict = field(default_factory=dict)
     trace_base: str | None = None
-    """Base model of the `trace` suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
+    """Base model of the tracing suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
     weights: str = "original"
     """"adapter" or "delta": `model` is applied to `base_model` (pinned by `base_revision`), see eval/weights."""
     base_model: str | None = None
@@ -69,85 +66,14 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"Unknown dtype '{req.dtype}'.", hint=f"Choose among: {', '.join(DTYPES)}.")
     if req.limit is not None and req.limit <= 0:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
+    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization, req.backend)
     if req.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
-    overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization, req.backend)
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",
             hint="Point --data-dir (or PODIUM_DATA_DIR) at a folder laid out as described in DATA.md.",
         )
-
-
-def build_lm(req: EvalRequest, ref: ModelRef):
-    """The lm-eval model object for the chosen backend (built once for all tasks)."""
-    from lm_eval.api.registry import get_model
-
-    if req.backend == "podium":
-        import podium.engine  # noqa: F401  (registers the backend)
-    from podium.engine.quantization import load_kwargs
-
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False,
-            **load_kwargs(req.quantization, req.dtype), **req.extra_model_args, **ref.hub_kwargs}
-    try:
-        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
-    except (MemoryError, RuntimeError) as err:
-        if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
-            raise OutOfMemoryError(
-                f"Model '{ref.name}' does not fit in memory on {req.device} in {req.dtype}.",
-                hint="Try a smaller dtype (bfloat16), a larger machine, or a smaller model.",
-            ) from None
-        raise ModelLoadError(f"Model '{ref.name}' could not be loaded: {err}",
-                             hint="Check that the weights are complete safetensors files.") from None
-    except Exception as err:
-        raise ModelLoadError(f"Model '{ref.name}' could not be loaded: {type(err).__name__}: {err}",
-                             hint="Check that the weights are complete safetensors files.") from None
-
-
-@functools.lru_cache(maxsize=1)
-def task_manager():
-    """lm-eval's task index (stock tasks plus Podium's own); indexing takes seconds, so once per process."""
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(PODIUM_TASKS_DIR))
-
-
-def evaluate_task(lm, name: str, num_fewshot: int | None, req: EvalRequest, manager, data: Path | None, usage):
-    """Run one lm-eval task (or group) exactly as `lm_eval.simple_evaluate` does for the CLI."""
-    import contextlib
-
-    import lm_eval
-
-    from podium.eval.data import offline_datasets
-
-    context = offline_datasets(data, usage) if data is not None else contextlib.nullcontext()
-    with context:
-        return lm_eval.simple_evaluate(
-            model=lm,
-            tasks=[name],
-            num_fewshot=num_fewshot,
-            limit=req.limit,
-            log_samples=True,
-            apply_chat_template=req.chat_template,
-            fewshot_as_multiturn=req.chat_template,
-            task_manager=manager,
-            gen_kwargs=req.gen_kwargs,
-            **provenance.SEEDS,
-        )
-
-
-def _run_groups(specs: tuple[TaskSpec, ...]) -> list[tuple[str, int | None, list[TaskSpec]]]:
-    """Specs that read the same lm-eval run (e.g. acc and acc_norm of one task) share it."""
-    groups: dict[tuple[str, int | None], list[TaskSpec]] = {}
-    for spec in specs:
-        groups.setdefault((spec.lm_eval_task, spec.num_fewshot), []).append(spec)
-    return [(name, shots, members) for (name, shots), members in groups.items()]
-
-
-def _merge_lm_eval(block: dict, out: dict) -> None:
-    for key in LM_EVAL_KEYS:
-        if key in out:
-            block.setdefault(key, {}).update(out[key])
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
@@ -158,8 +84,8 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
-    """Evaluate `req.model` on the suite; write `results.json` and `details/` under `req.output`."""
+def run_evaluation(req: EvalRequest, on_task_done=None) -> RunRecord:
+    """Evaluate `req.model` on the suite; write `results.json` (and the kind's files) under `req.output`."""
     started_at, t0 = provenance.now_iso(), time.monotonic()
     _check_request(req)
     suite = get_suite(req.suite)
@@ -171,117 +97,42 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
 
 
 def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overlay: dict | None, started_at: str,
-              t0: float, on_task_done) -> dict:
+              t0: float, on_task_done) -> RunRecord:
     """The run itself; `load_ref` is what the backends load (the merged folder of an adapter or delta)."""
-    from podium.eval.data import DataUsage
-    from podium.eval.details import write_details
-
-    specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
-    facts = {**require_loadable(load_ref, chat_template=req.chat_template), **({"weights": overlay} if overlay else {})}
+    specs = suite.kind.select(suite, req.tasks)
+    facts = require_loadable(load_ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
     # With a local model and local data nothing needs the hub: never wait on it.
     set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=load_ref.is_local and data is not None)
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
-    if suite.kind == "trace":
-        return _run_trace_suite(req, suite, ref, load_ref, facts, data, output, started_at, t0)
-    runs = _run_groups(specs)
-    progress = Progress(output / "progress.json", task_count=len(runs))
-    progress.update()
-    lm = build_lm(req, load_ref)
-    manager = task_manager()
-    usage = DataUsage(data_dir=data) if data is not None else None
-
-    lm_eval_block: dict = {}
-    scores: dict[str, TaskScore] = {}
-    detail_files: dict[str, str] = {}
-    for index, (name, shots, members) in enumerate(runs):
-        progress.update(task_index=index, task=name, docs_done=0, docs_total=None)
-        try:
-            out = evaluate_task(lm, name, shots, req, manager, data, usage)
-        except DataMissingError as err:
-            for spec in members:
-                scores[spec.key] = TaskScore.missing(spec, "unavailable", err.render(), err.kind)
-            continue
-        except (MemoryError, RuntimeError) as err:
-            if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
-                raise OutOfMemoryError(f"Ran out of memory during task '{name}'.",
-                                       hint="Try a smaller --batch-size or dtype.") from None
-            raise
-        _merge_lm_eval(lm_eval_block, out)
-        for spec in members:
-            scores[spec.key] = score_task(spec, out)
-        detail_files.update(write_details(out.get("samples", {}), output / "details"))
-        n_docs = sum(s.n_samples for s in (scores[m.key] for m in members))
-        progress.update(task_index=index + 1, docs_done=n_docs, docs_total=n_docs)
-        if on_task_done:
-            on_task_done(index, len(runs), name, [scores[m.key] for m in members])
-
-    counted = {k: s.normalized for k, s in scores.items() if s.in_average}
-    average, complete = suite_average(counted)
-    podium_block = {
-        **_block_head(suite, {key: scores[key].as_dict() for key in (s.key for s in specs)}, average, complete),
-        "missing_tasks": [k for k, s in scores.items() if s.status != "ok"],
-        **_provenance(req, ref, facts, started_at, t0),
-        "data": _data_block(data, usage.files if usage else {}, usage.differences if usage else {}),
-        "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
-    }
-    payload = {**lm_eval_block, "podium": podium_block}
-    _write_json_atomic(output / "results.json", payload)
-    return payload
+    out = suite.kind.run(KindRun(req, suite, specs, load_ref, data, output, on_task_done))
+    average, complete = suite_average({k: s.normalized for k, s in out.tasks.items() if s.in_average})
+    record = RunRecord(
+        kind=suite.kind.name, suite=suite.name, suite_title=suite.title, suite_version=suite.version,
+        tasks=out.tasks, average=average, average_complete=complete and average is not None,
+        provenance=_provenance(req, ref, facts, overlay, data, out, started_at, t0), details=out.details,
+    )
+    _write_json_atomic(output / "results.json", {**out.lm_eval, "podium": record.to_json()})
+    return record
 
 
-def _block_head(suite, tasks: dict, average: float | None, complete: bool) -> dict:
-    return {"schema": 1, "suite": suite.name, "suite_title": suite.title, "tasks": tasks, "average": average,
-            "average_complete": complete}
-
-
-def _data_block(data: Path | None, files: dict, differences: dict) -> dict:
-    """Where the data came from, and the sha256 of every file read."""
-    return {"mode": "offline" if data is not None else "hub", "dir": str(data) if data is not None else None,
-            "files": files, "differences": differences}
-
-
-def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t0: float) -> dict:
-    """The model, run and versions blocks every result carries."""
-    return {
-        "model": {**ref.as_dict(), **facts, "dtype": req.dtype, "chat_template": req.chat_template},
-        "run": {
-            "backend": req.backend,
-            "device": req.device,
-            "dtype": req.dtype,
-            "quantization": req.quantization,
-            "batch_size": req.batch_size,
-            "limit": req.limit,
-            "gen_kwargs": req.gen_kwargs,
-            "seeds": provenance.SEEDS,
-            "command_line": req.command_line or provenance.command_line(),
-            "started_at": started_at,
-            "finished_at": provenance.now_iso(),
-            "wall_seconds": round(time.monotonic() - t0, 3),
-        },
-        "versions": provenance.versions(),
-    }
-
-
-def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, facts: dict, data: Path | None,
-                     output: Path, started_at: str, t0: float) -> dict:
-    """The `trace` suite: perplexity and the match test against the base (podium.tracing.suite)."""
-    from podium.tracing.suite import data_files, evaluate_trace_suite
-
-    progress = Progress(output / "progress.json", task_count=1)
-    progress.update(task_index=0, task="trace")
-    tasks, extra = evaluate_trace_suite(suite, load_ref.load_path, base=req.trace_base, data=data, dtype=req.dtype,
-                                        revision=load_ref.revision if load_ref.source == "hub" else None)
-    progress.update(task_index=1)
-    podium_block = {
-        **_block_head(suite, tasks, None, False),
-        "missing_tasks": [k for k, t in tasks.items() if t["status"] != "ok"],
-        **_provenance(req, ref, facts, started_at, t0),
-        "data": _data_block(data, data_files(data), {}),
-        **extra,
-    }
-    payload = {"podium": podium_block}
-    _write_json_atomic(output / "results.json", payload)
-    return payload
+def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, overlay: dict | None, data: Path | None,
+                out: KindOutput, started_at: str, t0: float) -> Provenance:
+    """The model, run, versions and data every result carries, with the kind's own record."""
+    return Provenance(
+        model=ModelIdentity(id=ref.name, path=ref.load_path, source=ref.source, revision=ref.revision,
+                            content_hash=ref.content_hash, architecture=facts["architecture"],
+                            model_type=facts["model_type"], has_chat_template=facts["has_chat_template"],
+                            vocab_size=facts["vocab_size"], dtype=req.dtype, chat_template=req.chat_template,
+                            weights=overlay),
+        run=RunSettings(backend=req.backend, device=req.device, dtype=req.dtype, batch_size=req.batch_size,
+                        limit=req.limit, gen_kwargs=req.gen_kwargs, seeds=provenance.SEEDS, quantization=req.quantization,
+                        command_line=req.command_line or provenance.command_line(), started_at=started_at,
+                        finished_at=provenance.now_iso(), wall_seconds=round(time.monotonic() - t0, 3)),
+        versions=provenance.versions(),
+        data=DataProvenance(mode="offline" if data is not None else "hub", dir=str(data) if data is not None else None,
+                            files=out.data_files, differences=out.data_differences),
+        timings=out.timings, kind_detail=out.kind_detail,
+    )

@@ -2,51 +2,22 @@
 
 Pure functions over the dict `lm_eval.simple_evaluate` returns: they pick the metric the
 leaderboard reads, apply the suite's aggregation and normalization, and keep raw scores
-beside normalized ones.
+beside normalized ones, as the run record's `TaskScore`s (`podium.record`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
 
 from podium.eval.normalize import mean, normalize, stderr_of_mean, subtask_mean
-from podium.eval.suites import TaskSpec
+from podium.eval.spec import TaskSpec
+from podium.record import SubtaskScore, TaskScore
 
 
-@dataclass
-class SubtaskScore:
-    raw: float
-    normalized: float
-    stderr: float | None
-    n_samples: int
-    lower_bound: float
-
-
-@dataclass
-class TaskScore:
-    key: str
-    title: str
-    metric: str
-    raw: float | None
-    normalized: float | None
-    stderr: float | None
-    n_samples: int
-    lower_bound: float
-    status: str = "ok"  # "ok" | "unavailable" | "failed"
-    error: str | None = None
-    error_kind: str | None = None
-    private: bool = False
-    in_average: bool = True
-    subtasks: dict[str, SubtaskScore] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def missing(cls, spec: TaskSpec, status: str, error: str, kind: str) -> TaskScore:
-        return cls(spec.key, spec.title, "+".join(spec.metrics), None, None, None, 0, spec.lower_bound,
-                   status=status, error=error, error_kind=kind, private=spec.private, in_average=spec.in_average)
+def missing_score(spec: TaskSpec, status: str, error: str, kind: str) -> TaskScore:
+    """The score of a column that could not be computed (its data is missing, ...), with the reason."""
+    return TaskScore(spec.key, spec.title, "+".join(spec.metrics), None, None, None, 0, spec.lower_bound,
+                     status=status, error=error, error_kind=kind, private=spec.private, in_average=spec.in_average)
 
 
 def leaf_tasks(name: str, group_subtasks: dict[str, list[str]]) -> list[str]:

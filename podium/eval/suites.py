@@ -1,92 +1,21 @@
 """The leaderboard suites, each declared once.
 
-A suite is a list of `TaskSpec`s: which lm-eval task (or group) runs, with how many
-few-shot examples, which metric the leaderboard reads, how subtasks aggregate and the
-random-baseline lower bound used to normalize. Everything the runner, the store and the
-web board show about a suite comes from here.
+A suite is a list of `TaskSpec`s (`podium.eval.spec`): which lm-eval task (or group) runs,
+with how many few-shot examples, which metric the leaderboard reads, how subtasks aggregate
+and the random-baseline lower bound used to normalize. Everything the runner, the store and
+the web board show about a suite comes from here. `SUITES` is the one registration of every
+suite, the lm-eval suites declared below and those other kinds of suite declare in their
+own module (`podium.eval.kinds`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Mapping
 
 from podium.errors import UsageError
-
-Aggregate = Literal["task", "subtask_mean"]
-SuiteKind = Literal["lm-eval", "trace"]
-Visibility = Literal["public", "gated", "private"]
-"""Who may read a task's questions and answers. "public": everyone. "gated": public data whose
-authors ask that its questions never be republished (GPQA): samples are kept, shown to operators
-only. "private": operator-supplied test sets: samples never leave the evaluation. Scores are
-published in every case."""
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    key: str
-    """Column id on the board; also what `--tasks` selects."""
-    title: str
-    lm_eval_task: str
-    """The lm-eval task or group name to run."""
-    num_fewshot: int | None
-    """None keeps the task config's own count (the v2 leaderboard tasks carry theirs)."""
-    metrics: tuple[str, ...]
-    """lm-eval result keys read ("acc_norm,none"); several are averaged (IFEval)."""
-    aggregate: Aggregate = "task"
-    """"task": the metric of `lm_eval_task` itself (for a group, lm-eval's own aggregate).
-    "subtask_mean": unweighted mean over the leaf subtasks, each normalized with its own bound."""
-    lower_bound: float = 0.0
-    subtask_lower_bounds: Mapping[str, float] = field(default_factory=dict)
-    visibility: Visibility = "public"
-    in_average: bool = True
-    aliases: tuple[str, ...] = ()
-    about: str = ""
-
-    @property
-    def private(self) -> bool:
-        return self.visibility == "private"
-
-    @property
-    def samples_restricted(self) -> bool:
-        """Its questions and answers are shown to operators only (gated or private)."""
-        return self.visibility != "public"
-
-    def subtask_bound(self, subtask: str) -> float:
-        return self.subtask_lower_bounds.get(subtask, self.lower_bound)
-
-
-@dataclass(frozen=True)
-class SuiteSpec:
-    name: str
-    title: str
-    tasks: tuple[TaskSpec, ...]
-    about: str = ""
-    archived: bool = False
-    kind: SuiteKind = "lm-eval"
-    """"lm-eval": tasks run through lm-eval and rank on a score board. "trace": model tracing
-    (podium.tracing.suite), shown on the tracing board, never averaged."""
-
-    @property
-    def has_score_board(self) -> bool:
-        return self.kind == "lm-eval"
-
-    def select(self, names: list[str] | None) -> tuple[TaskSpec, ...]:
-        """The tasks named by `--tasks` (key, alias or lm-eval name), in suite order."""
-        if not names:
-            return self.tasks
-        chosen = []
-        for name in names:
-            matches = [t for t in self.tasks if name in (t.key, t.lm_eval_task, *t.aliases)]
-            if not matches:
-                known = ", ".join(t.key for t in self.tasks)
-                raise UsageError(
-                    f"Suite '{self.name}' has no task '{name}'.", hint=f"Choose among: {known}."
-                )
-            chosen += [t for t in matches if t not in chosen]
-        return tuple(t for t in self.tasks if t in chosen)
+from podium.eval.kinds.tracing import TRACE
+from podium.eval.spec import SuiteSpec, TaskSpec
 
 
 def _bounds(prefix: str, choices: dict[str, int]) -> Mapping[str, float]:
@@ -192,20 +121,6 @@ MMLU_VARIANTS = SuiteSpec(
                  aggregate="subtask_mean"),
         TaskSpec("mmlu_harness2023_norm", "Harness Jan-2023 (length-normalized)", "mmlu_harness2023", 5,
                  ("acc_norm,none",), aggregate="subtask_mean"),
-    ),
-)
-
-TRACE = SuiteSpec(
-    name="trace",
-    title="Model tracing",
-    kind="trace",
-    about="Perplexity on the fixed passage and the p-value that the model derives from the board's base model "
-    "(neuron matching, podium.tracing). Lower perplexity is better; a low p-value means derived from the base.",
-    tasks=(
-        TaskSpec("perplexity", "Perplexity (passage)", "podium-trace", None, ("perplexity",), in_average=False,
-                 about="exp(mean NLL) over perplexity/passage.txt, strided windows; bits per byte alongside."),
-        TaskSpec("match", "Match p-value vs base", "podium-trace", None, ("log10_p",), in_average=False,
-                 about="Combined (Fisher) log10 p of the robust neuron-matching test against the configured base."),
     ),
 )
 

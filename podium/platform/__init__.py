@@ -18,5 +18,7 @@ worker advertises, refusal of jobs none can run, the claim filter).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
 worker + supervisor + guard (running evaluations; the command line is `podium.eval.command`),
-classify (error classes), result_files. Environment variables come from `podium.settings`.
+classify (error classes), result_files (results.json and error.json read as `podium.record`
+types), provenance (the base-model check). The store keeps a result's run record in columns:
+task scores (`Result.tasks`) and provenance. Environment variables come from `podium.settings`.
 """

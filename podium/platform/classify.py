@@ -14,6 +14,7 @@ import signal
 from dataclasses import dataclass
 
 from podium.platform.supervisor import RunOutcome
+from podium.record import RunError
 
 OOM_PATTERNS = ("MemoryError", "CUDA out of memory", "OutOfMemoryError", "Cannot allocate memory")
 DISK_PATTERNS = ("No space left on device", "Disk quota exceeded")
@@ -52,14 +53,13 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
-def classify(outcome: RunOutcome, error_report: dict | None, log_tail: str, time_limit: float) -> Failure:
+def classify(outcome: RunOutcome, error_report: RunError | None, log_tail: str, time_limit: float) -> Failure:
     """Why a run that produced no accepted result failed."""
     if outcome.timed_out:
         return Failure("timeout", f"The evaluation did not finish within its time limit of {_duration(time_limit)} "
                                   "and was stopped. Very large models or very slow generation can cause this.")
-    if error_report and error_report.get("kind"):
-        message = error_report.get("message") or "The evaluation reported an error."
-        return Failure(str(error_report["kind"]), str(message))
+    if error_report is not None:
+        return Failure(error_report.kind, error_report.message or "The evaluation reported an error.")
     exception = last_exception(log_tail)
     if any(p in log_tail for p in OOM_PATTERNS) or outcome.returncode == -signal.SIGKILL:
         return Failure("out_of_memory", "The evaluation ran out of memory"

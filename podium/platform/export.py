@@ -73,9 +73,9 @@ def contents_row(row: BoardRow) -> dict:
         "Average complete": row.average_complete, "Params source": row.params_source, "Details": row.details_path,
     }
     for key, task in row.tasks.items():
-        title = task.get("title") or key
-        out[f"{title} Raw"] = task.get("raw")
-        out[title] = task.get("normalized")
+        title = task.title or key
+        out[f"{title} Raw"] = task.raw
+        out[title] = task.normalized
     return out
 
 

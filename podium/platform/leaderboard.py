@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, Vote
+from podium.record import TaskScore, tasks_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class BoardRow:
     official: bool  # the organisation is an official provider
     average: float | None  # mean normalized score, 0-100
     average_complete: bool
-    tasks: dict[str, dict]  # task key -> the result's task entry (title, raw 0-1, normalized 0-100, ...)
+    tasks: dict[str, TaskScore]  # task key -> the result's task score (raw 0-1, normalized 0-100, ...)
     details_path: str
     gpu_hours: float | None
     co2_kg: float | None
@@ -118,10 +119,11 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None) 
     for found in session.execute(_query(board.suite)).mappings():
         values = dict(found)
         values["official"] = bool(values["official"])
+        values["tasks"] = tasks_from_json(values["tasks"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)
         for key, task in row.tasks.items():
-            seen.setdefault(key, task.get("title") or key)
+            seen.setdefault(key, task.title or key)
     board.tasks = list(seen.items())
     return board

@@ -23,6 +23,7 @@ from podium.platform.config import Settings
 from podium.platform.db import utcnow
 from podium.platform.models import Job, Model, Result, Submission, Vote
 from podium.platform.states import require_transition
+from podium.record import RunRecord, tasks_to_json
 
 CLAIM_CANDIDATES = 8
 
@@ -127,9 +128,10 @@ def heartbeat(session: Session, claim: Claim, settings: Settings, progress: dict
     return _fenced_update(session, claim.job_id, claim.attempt, now, **values)
 
 
-def complete(session: Session, claim: Claim, *, tasks: dict, average: float | None, average_complete: bool,
-             provenance: dict, details_path: str, wall_seconds: float, now: datetime | None = None) -> bool:
-    """Record the result of the current attempt; False (and nothing written) for a stale attempt."""
+def complete(session: Session, claim: Claim, *, record: RunRecord, details_path: str, wall_seconds: float,
+             now: datetime | None = None) -> bool:
+    """Record the result of the current attempt; False (and nothing written) for a stale attempt.
+    The run record's task scores and provenance go to their own columns."""
     now = now or utcnow()
     if not _fenced_update(session, claim.job_id, claim.attempt, now, "finished", finished_at=now,
                           wall_seconds=wall_seconds, lease_owner=None, lease_expires_at=None, error_class=None,
@@ -137,7 +139,8 @@ def complete(session: Session, claim: Claim, *, tasks: dict, average: float | No
         return False
     submission_id = session.scalar(select(Job.submission_id).where(Job.id == claim.job_id))
     session.add(Result(job_id=claim.job_id, attempt=claim.attempt, submission_id=submission_id, suite=claim.suite,
-                       tasks=tasks, average=average, average_complete=average_complete, provenance=provenance,
+                       tasks=tasks_to_json(record.tasks), average=record.average,
+                       average_complete=record.average_complete, provenance=record.provenance.to_json(),
                        details_path=details_path, created_at=now))
     session.flush()
     return True

@@ -12,17 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class ParsedResult:
-    suite: str
-    tasks: dict
-    average: float | None
-    average_complete: bool
-    provenance: dict
+from podium.record import RecordError, RunError, RunRecord
 
 
 def read_json(path: Path) -> dict | None:
@@ -34,19 +26,25 @@ def read_json(path: Path) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def parse_results(out_dir: Path) -> ParsedResult | None:
-    """The `podium` block of results.json, or None if the file is missing or incomplete."""
+def parse_results(out_dir: Path) -> RunRecord | None:
+    """The run record of results.json, or None if the file is missing, half-written or has no
+    task; a record of another schema raises `RecordError` (the job fails with that message)."""
     data = read_json(out_dir / "results.json")
-    block = (data or {}).get("podium")
-    if not isinstance(block, dict) or not isinstance(block.get("tasks"), dict) or not block["tasks"]:
+    if data is None or "podium" not in data:
         return None
-    provenance = {k: block.get(k) for k in ("model", "run", "versions", "data", "missing_tasks")}
-    if "trace" in block:  # the tracing suite's base model and timings
-        provenance["trace"] = block["trace"]
-    return ParsedResult(
-        suite=str(block.get("suite", "")), tasks=block["tasks"], average=block.get("average"),
-        average_complete=bool(block.get("average_complete", True)), provenance=provenance,
-    )
+    record = RunRecord.from_json(data["podium"])
+    return record if record.tasks else None
+
+
+def read_error(out_dir: Path) -> RunError | None:
+    """The evaluator's own report of why it stopped (error.json), if it wrote a readable one."""
+    data = read_json(out_dir / "error.json")
+    if data is None:
+        return None
+    try:
+        return RunError.from_json(data)
+    except RecordError as err:  # an error file of another version still says something
+        return RunError(err.kind, err.render())
 
 
 def _fsync_dir(path: Path) -> None:

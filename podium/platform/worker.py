@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from podium.eval.command import EvalCommand
+from podium.eval.suites import SUITES
 from podium.paths import podium_home
 from podium.platform import provenance as base_check
 from podium.platform import queue, workers
@@ -29,9 +30,10 @@ from podium.platform.classify import classify
 from podium.platform.config import Settings
 from podium.platform.db import transaction
 from podium.platform.queue import Claim
-from podium.platform.result_files import ParsedResult, parse_results, publish, read_json, retract
+from podium.platform.result_files import parse_results, publish, read_error, read_json, retract
 from podium.platform.supervisor import RunOutcome, run_supervised, tail
-from podium.settings import child_environment, trace_base
+from podium.record import BaseCheck, RecordError, RunRecord
+from podium.settings import child_environment
 
 # A run stops itself when its lease has gone unrenewed for this share of the lease time, so it
 # has ended before the reaper can hand the job to another worker (no two runs at once).
@@ -46,9 +48,10 @@ def model_argument(claim: Claim) -> str:
 
 def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
     """The evaluator's command line for a claimed job (contract of `podium eval`)."""
+    suite = SUITES.get(claim.suite)
     command = EvalCommand(model_argument(claim), claim.source, claim.suite, claim.revision, claim.precision,
                           claim.use_chat_template, settings.eval_limit,
-                          trace_base=trace_base(configured=settings.trace_base) if claim.suite == "trace" else None,
+                          extra=tuple(suite.kind.eval_args(settings)) if suite else (),
                           weight_type=claim.weight_type, base_model=claim.base_model, base_revision=claim.base_revision)
     return [*settings.eval_command, *command.args(str(out_dir)), *settings.eval_extra_args]
 
@@ -64,9 +67,9 @@ def describe_progress(p: dict) -> str:
     return text + (f", ETA {int(eta) // 60}m{int(eta) % 60:02d}s" if isinstance(eta, (int, float)) else "")
 
 
-def _content_changed(claim: Claim, parsed: ParsedResult) -> str | None:
+def _content_changed(claim: Claim, record: RunRecord) -> str | None:
     """A local model must still be the files that were submitted (its revision is their hash)."""
-    evaluated = (parsed.provenance.get("model") or {}).get("content_hash") or "unknown"
+    evaluated = record.provenance.model.content_hash or "unknown"
     if claim.source == "hub" or evaluated == claim.revision:
         return None
     return (f"The model's files changed after submission (submitted content hash {claim.revision[:12]}, "
@@ -163,7 +166,7 @@ class Worker:
         finally:
             shutil.rmtree(out_dir, ignore_errors=True)
 
-    def _check_base(self, claim: Claim, env: dict, log_path: Path, ticker: Callable[[], bool]) -> dict | None:
+    def _check_base(self, claim: Claim, env: dict, log_path: Path, ticker: Callable[[], bool]) -> BaseCheck | None:
         """After a good evaluation: the provenance check of a declared base (None when it does not apply)."""
         if base_check.skip_reason(claim, self.settings.provenance_check):
             return None
@@ -175,10 +178,8 @@ class Worker:
             time_limit=self.settings.provenance_time_limit_seconds, grace=self.settings.kill_grace_seconds,
             tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )
-        if outcome.stopped:
-            return None
         check = base_check.verdict(claim, outcome, out_json, tail(log_path, self.settings.log_tail_lines))
-        self.say(f"job {claim.job_id}: provenance {check['status']}: {check['reason']}")
+        self.say(f"job {claim.job_id}: provenance {check.status}: {check.reason}")
         return check
 
     def _ticker(self, claim: Claim, claimed_at: float, out_dir: Path, run_dir: Path) -> Callable[[], bool]:
@@ -214,35 +215,41 @@ class Worker:
         return tick
 
     def _record(self, claim: Claim, outcome: RunOutcome, out_dir: Path, log_path: Path,
-                check_base: Callable[[], dict | None] = lambda: None) -> str | None:
+                check_base: Callable[[], BaseCheck | None] = lambda: None) -> str | None:
         log_tail = tail(log_path, self.settings.log_tail_lines)
         if outcome.stopped and not self.stopping:
             return None  # lease lost: someone else owns the job now
-        parsed = None if outcome.stopped or outcome.timed_out or outcome.returncode else parse_results(out_dir)
-        changed = parsed is not None and _content_changed(claim, parsed)
-        if parsed is not None and not changed:
+        record, unreadable = None, None
+        if not (outcome.stopped or outcome.timed_out or outcome.returncode):
+            try:
+                record = parse_results(out_dir)
+            except RecordError as err:  # written by another version of the evaluator
+                unreadable = err
+        changed = record is not None and _content_changed(claim, record)
+        if record is not None and not changed:
             check = check_base()
-            provenance = parsed.provenance if check is None else {**parsed.provenance, "base_check": check}
+            record = record.with_base_check(check)
             shutil.copy2(log_path, out_dir / "eval.log")
             published = publish(out_dir, self.home / "results", claim.job_id, claim.attempt)
             with transaction(self.factory) as session:
-                ok = queue.complete(session, claim, tasks=parsed.tasks, average=parsed.average,
-                                    average_complete=parsed.average_complete, provenance=provenance,
-                                    details_path=str(published), wall_seconds=outcome.wall_seconds)
+                ok = queue.complete(session, claim, record=record, details_path=str(published),
+                                    wall_seconds=outcome.wall_seconds)
                 if ok and check is not None:
                     base_check.flag_for_review(session, claim, check)
             if not ok:
                 retract(published)
             _remove_run_dir(log_path.parent)
-            average = f", average {parsed.average:.2f}" if parsed.average is not None else ""
+            average = f", average {record.average:.2f}" if record.average is not None else ""
             self.say(f"job {claim.job_id}: {f'finished{average}' if ok else 'stale result discarded'}")
             return "finished" if ok else None
         if changed:
             error_class, message = "model_changed", changed
+        elif unreadable is not None:
+            error_class, message = unreadable.kind, unreadable.render()
         elif outcome.stopped:
             error_class, message = "worker_lost", "The worker was shut down while running this job."
         else:
-            failure = classify(outcome, read_json(out_dir / "error.json"), log_tail, self.settings.time_limit_seconds)
+            failure = classify(outcome, read_error(out_dir), log_tail, self.settings.time_limit_seconds)
             error_class, message = failure.error_class, failure.message
         with transaction(self.factory) as session:
             state = queue.fail(session, claim, error_class, message, log_tail, self.settings)

@@ -20,12 +20,11 @@ from podium.tracing.errors import TokenizerMismatchError, UnsupportedArchitectur
 from podium.tracing.inputs import build_inputs
 from podium.tracing.loading import load
 from podium.tracing.procedures import ROBUST, TESTS, LayerStat, act_site, block_statistic, combine, residual_alignment
+from podium.tracing.verdict import DERIVED_LOG10_P, is_derived
 
 METHOD_VERSION = "podium-trace/1"
 DEFAULT_TOKENS = 4096
 DEFAULT_SEQ_LEN = 512
-# Below this combined p-value a declared base is considered confirmed by the provenance check.
-PROVENANCE_LOG10_P = -6.0
 # Budget for the n1 x n2 Gram matrices kept at once; more layer pairs run in several passes.
 GRAM_BUDGET_BYTES = 3 * 1024**3
 
@@ -249,7 +248,7 @@ def provenance_check(
     model_path,
     base_path,
     *,
-    threshold_log10_p: float = PROVENANCE_LOG10_P,
+    threshold_log10_p: float = DERIVED_LOG10_P,
     **kw,
 ) -> TraceResult:
     """Does the model's weights support its declared base? Never raises for a mismatch: the
@@ -271,7 +270,7 @@ def provenance_check(
             "reason": f"cannot compare with the declared base: {err.render()}",
         }
         return res
-    ok = res.log10_p is not None and res.log10_p <= threshold_log10_p
+    ok = is_derived(res.log10_p, threshold_log10_p)
     res.provenance = {
         "declared_base": str(base_path),
         "status": "ok" if ok else "review",

@@ -21,7 +21,8 @@ import torch
 from podium.paths import data_dir as default_data_dir
 from podium.tracing.errors import TokenizerMismatchError
 
-TRACE_CORPUS = "gsm8k/test.jsonl:question + arc_challenge/test.jsonl:question"
+CORPUS_FILES = ("gsm8k/test.jsonl", "arc_challenge/test.jsonl")
+TRACE_CORPUS = " + ".join(f"{rel}:question" for rel in CORPUS_FILES)
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,14 @@ def corpus_text(data: Path | None) -> str | None:
     if data is None:
         return None
     parts: list[str] = []
-    for rel, key in (("gsm8k/test.jsonl", "question"), ("arc_challenge/test.jsonl", "question")):
+    for rel in CORPUS_FILES:
         p = data / rel
         if not p.exists():
             continue
         with open(p, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
-                    parts.append(str(json.loads(line)[key]).strip())
+                    parts.append(str(json.loads(line)["question"]).strip())
     return "\n\n".join(parts) if parts else None
 
 

@@ -13,7 +13,7 @@ NAV_TITLES = {"openllm-v2": "Open LLM v2", "openllm-v1": "v1", "ko-h5": "Ko", "t
 def suite_or_404(name: str) -> SuiteSpec:
     suite = SUITES.get(name)
     if suite is not None and not suite.has_score_board:
-        raise NotFound(f"Suite {name!r} has no score board.", hint="Its results are on /tracing (API: /api/tracing).")
+        raise NotFound(f"Suite {name!r} has no score board.", hint=f"Its results are on {suite.kind.board_path}.")
     if suite is None:
         boards = ", ".join(s.name for s in archive())
         raise NotFound(f"There is no board {name[:60]!r}.", hint=f"Boards: {boards}.")
@@ -26,6 +26,6 @@ def nav() -> list[tuple[str, str]]:
 
 
 def archive() -> list[SuiteSpec]:
-    """Every suite with a score board, archived ones included, for the archive page (the
-    `trace` suite has the tracing board instead)."""
+    """Every suite with a score board, archived ones included, for the archive page (a suite of
+    another kind, such as tracing, is shown on its kind's own board instead)."""
     return sorted((s for s in SUITES.values() if s.has_score_board), key=lambda s: (not s.archived, s.name))

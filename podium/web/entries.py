@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import asdict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from podium.platform.errors import NotFound
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
 from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
+from podium.record import Provenance, tasks_from_json
 
 METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "base_revision", "model_type",
             "architecture", "params_billion", "params_source", "license", "has_chat_template", "is_moe", "is_merge",
@@ -28,36 +30,54 @@ def suite_of(name: str) -> SuiteSpec | None:
     return SUITES.get(name)
 
 
-def reproduce_command(sub: Submission, result: Result | None) -> str:
+def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
     """The `podium eval` line that recomputes these scores on the same model, data and settings."""
     model = sub.model
-    provenance = (result.provenance or {}) if result else {}
-    run, traced = provenance.get("run") or {}, provenance.get("trace") or {}
+    run = provenance.run if provenance else None
+    suite = suite_of(sub.suite)
+    extra = tuple(suite.kind.reproduce_args(provenance)) if provenance and suite else ()
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
-                          sub.use_chat_template, run.get("limit"), run.get("backend"), traced.get("base"),
-                          model.weight_type, model.base_model, model.base_revision)
+                          sub.use_chat_template, run.limit if run else None, run.backend if run else None,
+                          extra=extra, weight_type=model.weight_type, base_model=model.base_model,
+                          base_revision=model.base_revision)
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 
+SCORE_FIELDS = ("key", "title", "metric", "raw", "normalized", "stderr", "n_samples", "lower_bound", "status", "error",
+                "private", "in_average", "subtasks")
+
+
 def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
-    tasks = result.tasks if result else {}
+    """Every column of the suite (and any other the result has): its score, or "not run"."""
+    tasks = tasks_from_json(result.tasks) if result else {}
     specs = suite.tasks if suite else ()
     keys = [t.key for t in specs] + [k for k in tasks if k not in {t.key for t in specs}]
     rows = []
     for key in keys:
-        spec = next((t for t in specs if t.key == key), None)
-        score = tasks.get(key, {})
-        rows.append({
-            "key": key, "title": score.get("title") or (spec.title if spec else key),
-            "metric": score.get("metric"), "raw": score.get("raw"), "normalized": score.get("normalized"),
-            "stderr": score.get("stderr"), "n_samples": score.get("n_samples"),
-            "lower_bound": score.get("lower_bound", spec.lower_bound if spec else None),
-            "status": score.get("status", "not run") if score else "not run", "error": score.get("error"),
-            "private": bool(score.get("private", spec.private if spec else False)),
-            "in_average": bool(score.get("in_average", spec.in_average if spec else True)),
-            "subtasks": score.get("subtasks") or {},
-        })
+        score = tasks.get(key)
+        if score is not None:
+            shown = asdict(score)
+            rows.append({name: shown[name] for name in SCORE_FIELDS})
+            continue
+        spec = next(t for t in specs if t.key == key)
+        rows.append({"key": key, "title": spec.title, "metric": None, "raw": None, "normalized": None, "stderr": None,
+                     "n_samples": None, "lower_bound": spec.lower_bound, "status": "not run", "error": None,
+                     "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
     return rows
+
+
+def _provenance_view(sub: Submission, suite: SuiteSpec | None, provenance: Provenance | None) -> dict:
+    if provenance is None:
+        return {"versions": {}, "run": {}, "data": {}, "model": {}, "missing_tasks": [], "base_check": None,
+                "note": None, "detail": None, "reproduce": reproduce_command(sub, None)}
+    shown = asdict(provenance)
+    return {
+        "versions": shown["versions"], "run": shown["run"], "data": shown["data"], "model": shown["model"],
+        "base_check": shown["base_check"],
+        "note": suite.kind.provenance_note(provenance) if suite else None,
+        "detail": suite.kind.public_detail(provenance) if suite else None,
+        "reproduce": reproduce_command(sub, provenance),
+    }
 
 
 def entry_detail(session: Session, submission_id: int) -> dict:
@@ -68,7 +88,8 @@ def entry_detail(session: Session, submission_id: int) -> dict:
     job = sub.jobs[-1] if sub.jobs else None
     suite = suite_of(sub.suite)
     votes = session.scalar(select(func.count(Vote.id)).where(Vote.submission_id == sub.id))
-    provenance = result.provenance if result else {}
+    provenance = Provenance.from_json(result.provenance) if result else None
+    scores = task_scores(suite, result)
     return {
         "id": sub.id, "model": model.repo_id, "suite": sub.suite, "suite_title": suite.title if suite else sub.suite,
         "use_chat_template": sub.use_chat_template, "submitted_at": sub.submitted_at, "submitter_id": sub.submitter_id,
@@ -79,15 +100,10 @@ def entry_detail(session: Session, submission_id: int) -> dict:
                                          "error_message": job.error_message},
         "result": None if result is None else {
             "job_id": result.job_id, "average": result.average, "average_complete": result.average_complete,
-            "created_at": result.created_at, "tasks": task_scores(suite, result),
+            "created_at": result.created_at, "tasks": scores,
         },
-        "provenance": {
-            "versions": provenance.get("versions") or {}, "run": provenance.get("run") or {},
-            "data": provenance.get("data") or {}, "model": provenance.get("model") or {},
-            "missing_tasks": provenance.get("missing_tasks") or [],
-            "base_check": provenance.get("base_check"), "trace": provenance.get("trace"),
-            "reproduce": reproduce_command(sub, result),
-        },
+        "provenance": {**_provenance_view(sub, suite, provenance),
+                       "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},
         "flags": active_flags(session, model.repo_id),
         "jobs": [{"id": j.id, "state": j.state, "kind": j.kind, "created_at": j.created_at} for j in sub.jobs],
     }

@@ -84,7 +84,7 @@ def entry_view(detail: dict, seen_by: Sight, download: str) -> dict:
     if result:
         tasks = []
         for task in result["tasks"]:
-            visibility = task_visibility(spec_of(detail["suite"], task["key"]), {"private": task.get("private")})
+            visibility = task_visibility(spec_of(detail["suite"], task["key"]), bool(task.get("private")))
             tasks.append({**task, "visibility": visibility, "private": visibility == "private",
                           "error": text_for(task.get("error"), seen_by, places)})
         result = {**result, "tasks": tasks}

@@ -15,9 +15,10 @@ import os
 from pathlib import Path
 
 from podium.eval.details import read_details
-from podium.eval.suites import TaskSpec
+from podium.eval.spec import TaskSpec
 from podium.platform.errors import Forbidden, NotFound
 from podium.platform.models import Result
+from podium.record import TaskScore
 from podium.web.inputs import InputError
 from podium.web.visibility import Sight, may_see_samples, task_visibility
 
@@ -28,20 +29,26 @@ WHY_HIDDEN = {"private": "This task's test set is private: only its aggregate sc
                        "so only its aggregate scores are."}
 
 
+def _score(spec: TaskSpec, result: Result) -> TaskScore | None:
+    stored = result.tasks.get(spec.key)
+    return None if stored is None else TaskScore.from_json(stored, f"task score {spec.key!r}")
+
+
 def leaves(spec: TaskSpec, result: Result) -> list[str]:
     """The lm-eval task names whose sample files make up one board task."""
-    subtasks = (result.tasks.get(spec.key) or {}).get("subtasks") or {}
-    return list(subtasks) or [spec.lm_eval_task]
+    score = _score(spec, result)
+    return list(score.subtasks if score else ()) or [spec.lm_eval_task]
 
 
 def task_files(specs: tuple[TaskSpec, ...], result: Result) -> dict[str, dict]:
-    """board task key -> {title, visibility, files: [leaf, ...]} for the leaves that have a file."""
+    """board task key -> {title, visibility, files: [leaf, ...]} for the leaves that have a file
+    (the visibility is the strictest of the spec's and the recorded score's)."""
     folder = Path(result.details_path) / "details"
     out = {}
     for spec in specs:
         present = [leaf for leaf in leaves(spec, result) if (folder / f"{leaf}.parquet").is_file()]
         if present:
-            out[spec.key] = {"title": spec.title, "visibility": task_visibility(spec, result.tasks.get(spec.key)),
+            out[spec.key] = {"title": spec.title, "visibility": task_visibility(spec, bool((score := _score(spec, result)) and score.private)),
                              "files": present}
     return out
 

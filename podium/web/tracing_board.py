@@ -1,9 +1,10 @@
 """The tracing board: which models derive from which base, by the neuron-matching test.
 
-Rows come from the store (finished jobs of the `trace` suite, newest per model and precision)
-and from records operators drop into `<PODIUM_HOME>/traces/*.json` (`podium trace --json`,
-`TraceResult.to_dict()`), e.g. for pairs the board's base does not cover. Below the board,
-the provenance checks the worker ran on models that declare a base (`base_check`).
+Rows come from the store (finished jobs of the tracing kind's suites, newest per model and
+precision: the trace record each run keeps whole in its provenance) and from records operators
+drop into `<PODIUM_HOME>/traces/*.json` (`podium trace --json`, `TraceResult.to_dict()`), e.g.
+for pairs the board's base does not cover; both are the same trace record, read by one
+function. Below the board, the provenance checks the worker ran on models that declare a base.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from podium.eval.kinds.tracing import TRACING
+from podium.eval.suites import SUITES
 from podium.paths import podium_home
 from podium.platform.models import Job, Model, Result, Submission
+from podium.record import Provenance
+from podium.tracing.verdict import verdict
 
-DERIVED_LOG10_P = -6.0
 FIELDS = ("model", "base", "test", "log10_p", "p_value", "perplexity", "bits_per_byte", "n_tokens", "metric")
 _cache: dict[str, tuple[float, list[dict]]] = {}
 
@@ -26,11 +30,14 @@ def traces_dir() -> Path:
     return podium_home() / "traces"
 
 
-def _verdict(row: dict) -> str:
-    log10_p = row["log10_p"] if isinstance(row.get("log10_p"), (int, float)) else None
-    return ("no base" if not row.get("base") else "the base itself" if row.get("model") == row["base"]
-            else "not testable" if log10_p is None
-            else "derived" if log10_p <= DERIVED_LOG10_P else "independent")
+def trace_row(record: dict, **extra) -> dict:
+    """A board row from a trace record (`TraceResult.to_dict()` fields); `extra` overrides (the store's model name)."""
+    row = {**{k: record.get(k) for k in FIELDS}, **extra}
+    if not isinstance(row["log10_p"], (int, float)):
+        row["log10_p"] = None
+    row.update(verdict=verdict(row["model"], row["base"], row["log10_p"]),
+               why=(record.get("error") or {}).get("message"))
+    return row
 
 
 def _read(path: Path) -> dict | None:
@@ -40,9 +47,7 @@ def _read(path: Path) -> dict | None:
         return None
     if not isinstance(record, dict) or not isinstance(record.get("model"), str):
         return None
-    row = {k: record.get(k) for k in FIELDS}
-    row.update(verdict=_verdict(row), source="file", entry=None, why=(record.get("error") or {}).get("message"))
-    return row
+    return trace_row(record, source="file", entry=None)
 
 
 def file_rows(folder: Path | None = None) -> list[dict]:
@@ -59,28 +64,19 @@ def file_rows(folder: Path | None = None) -> list[dict]:
     return rows
 
 
-def _store_row(model: Model, sub: Submission, result: Result) -> dict:
-    ppl = result.tasks.get("perplexity") or {}
-    match = result.tasks.get("match") or {}
-    row = {"model": model.repo_id, "base": match.get("base") or (result.provenance.get("trace") or {}).get("base"),
-           "test": match.get("test"), "log10_p": match.get("raw"), "p_value": match.get("p_value"),
-           "perplexity": ppl.get("raw"), "bits_per_byte": ppl.get("bits_per_byte"), "n_tokens": match.get("tokens"),
-           "metric": "cosine", "source": "store", "entry": sub.id, "precision": model.precision,
-           "why": match.get("error")}
-    row["verdict"] = _verdict(row)
-    return row
-
-
 def store_rows(session: Session) -> list[dict]:
-    """The newest finished `trace` result of each model (repo, revision, precision)."""
+    """The newest finished result of each model (repo, revision, precision) on a tracing suite."""
+    suites = [s.name for s in SUITES.values() if s.kind is TRACING]
     query = (select(Model, Submission, Result).join(Submission, Submission.model_id == Model.id)
              .join(Job, Job.submission_id == Submission.id).join(Result, Result.job_id == Job.id)
-             .where(Submission.suite == "trace").order_by(Result.id.desc()))
+             .where(Submission.suite.in_(suites)).order_by(Result.id.desc()))
     seen, rows = set(), []
     for model, sub, result in session.execute(query):
         if model.id not in seen:
             seen.add(model.id)
-            rows.append(_store_row(model, sub, result))
+            record = Provenance.from_json(result.provenance).kind_detail or {}
+            rows.append(trace_row(record, model=model.repo_id, source="store", entry=sub.id,
+                                  precision=model.precision))
     return rows
 
 
@@ -99,7 +95,7 @@ def provenance_checks(session: Session, limit: int = 200) -> list[dict]:
              .order_by(Result.id.desc()).limit(limit))
     checks = []
     for repo_id, entry, suite, prov in session.execute(query):
-        check = (prov or {}).get("base_check")
-        if isinstance(check, dict):
-            checks.append({"model": repo_id, "entry": entry, "suite": suite, **check})
+        check = Provenance.from_json(prov).base_check
+        if check is not None:
+            checks.append({"model": repo_id, "entry": entry, "suite": suite, **check.to_json()})
     return checks

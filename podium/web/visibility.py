@@ -22,7 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from typing import Literal, Mapping
 
-from podium.eval.suites import SUITES, TaskSpec
+from podium.eval.spec import TaskSpec
+from podium.eval.suites import SUITES
+from podium.settings import current
 from podium.paths import REPO_ROOT, data_dir, models_root, podium_home
 from podium.platform.identity import Actor
 
@@ -69,9 +71,9 @@ def may_see_samples(visibility: str, seen_by: Sight) -> bool:
     return visibility == "public" or seen_by.restricted_samples
 
 
-def task_visibility(spec: TaskSpec | None, stored: dict | None = None) -> str:
-    """The strictest of what the suite declares now and what the result recorded."""
-    if (stored or {}).get("private") or (spec is not None and spec.private):
+def task_visibility(spec: TaskSpec | None, private_when_run: bool = False) -> str:
+    """The strictest of what the suite declares now and what the result recorded (its score's `private`)."""
+    if private_when_run or (spec is not None and spec.private):
         return "private"
     return spec.visibility if spec is not None else "public"
 
@@ -99,8 +101,7 @@ FRAME = re.compile(r'^\s+File "[^"]*", line \d+')
 def server_places() -> list[tuple[str, str]]:
     """Folders of this machine that answers must not show, with the label to show
     instead, longest first (so the most specific label wins). Cached per configuration."""
-    env = tuple(os.environ.get(name) for name in ("PODIUM_HOME", "PODIUM_MODELS_ROOT", "PODIUM_DATA_DIR", "HOME"))
-    return list(_places(env, os.getcwd()))
+    return list(_places((current(), os.path.expanduser("~")), os.getcwd()))
 
 
 @functools.lru_cache(maxsize=8)

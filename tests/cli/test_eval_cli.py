@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from podium.record import RunError, RunRecord
+
 
 def podium(*args, env_extra=None, timeout=600):
     import os
@@ -33,14 +35,16 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ARC (25-shot)" in proc.stdout and "Average" in proc.stdout
     results = json.loads((out / "results.json").read_text())
-    block = results["podium"]
-    assert set(block["tasks"]) == {"arc_challenge", "gsm8k"}
-    assert results["results"]["arc_challenge"]["acc_norm,none"] == block["tasks"]["arc_challenge"]["raw"]
-    assert block["average_complete"] is True
-    assert block["versions"]["lm_eval"] == "0.4.13"
-    assert block["data"]["files"] and all(len(h) == 64 for h in block["data"]["files"].values())
-    assert block["model"]["content_hash"] and block["run"]["command_line"].startswith("podium eval")
-    assert block["run"]["seeds"]["fewshot_random_seed"] == 1234
+    record = RunRecord.from_json(results["podium"])  # lm-eval's blocks beside the run record, unchanged
+    assert set(record.tasks) == {"arc_challenge", "gsm8k"}
+    assert results["results"]["arc_challenge"]["acc_norm,none"] == record.tasks["arc_challenge"].raw
+    assert record.average_complete is True and record.suite_version
+    prov = record.provenance
+    assert prov.versions["lm_eval"] == "0.4.13"
+    assert prov.data.files and all(len(h) == 64 for h in prov.data.files.values())
+    assert prov.model.content_hash and prov.run.command_line.startswith("podium eval")
+    assert prov.run.seeds["fewshot_random_seed"] == 1234
+    assert record.details["arc_challenge"] == "details/arc_challenge.parquet"
     assert (out / "details" / "arc_challenge.parquet").exists()
     assert json.loads((out / "progress.json").read_text())["task_index"] == 2
 
@@ -60,13 +64,13 @@ def test_bad_flags_give_one_paragraph_errors(demo_models, tmp_path, args, phrase
     out = tmp_path / "run"
     proc = podium("eval", "--model", "podium-demo/gpt2-tiny", "--output", str(out), *args)
     assert_clean_error(proc, *phrases)
-    assert json.loads((out / "error.json").read_text())["kind"] == "usage"
+    assert RunError.from_json(json.loads((out / "error.json").read_text())).kind == "usage"
 
 
 def test_missing_model_folder(tmp_path):
     proc = podium("eval", "--model", str(tmp_path / "no-such-model"), "--output", str(tmp_path / "o"))
     assert_clean_error(proc, "does not exist")
-    assert json.loads((tmp_path / "o" / "error.json").read_text())["kind"] == "model_load"
+    assert RunError.from_json(json.loads((tmp_path / "o" / "error.json").read_text())).kind == "model_load"
 
 
 def test_unknown_hub_model_offline(tmp_path):
@@ -90,7 +94,7 @@ def test_missing_data_folder(demo_models, tmp_path):
     proc = podium("eval", "--model", "podium-demo/gpt2-tiny", "--data-dir", str(tmp_path / "nodata"),
                   "--output", str(tmp_path / "o"))
     assert_clean_error(proc, "does not exist", "DATA.md")
-    assert json.loads((tmp_path / "o" / "error.json").read_text())["kind"] == "data_missing"
+    assert RunError.from_json(json.loads((tmp_path / "o" / "error.json").read_text())).kind == "data_missing"
 
 
 def test_missing_data_file_marks_task_unavailable_and_average_incomplete(demo_models, eval_data_dir, tmp_path):
@@ -101,8 +105,8 @@ def test_missing_data_file_marks_task_unavailable_and_average_incomplete(demo_mo
     proc = podium("eval", "--model", "podium-demo/gpt2-tiny", "--suite", "openllm-v1", "--tasks", "arc,gsm8k",
                   "--limit", "1", "--data-dir", str(data), "--output", str(out))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    block = json.loads((out / "results.json").read_text())["podium"]
-    assert block["tasks"]["gsm8k"]["status"] == "unavailable"
-    assert "gsm8k/train.jsonl" in block["tasks"]["gsm8k"]["error"]
-    assert block["average_complete"] is False and block["missing_tasks"] == ["gsm8k"]
+    record = RunRecord.from_json(json.loads((out / "results.json").read_text())["podium"])
+    assert record.tasks["gsm8k"].status == "unavailable"
+    assert "gsm8k/train.jsonl" in record.tasks["gsm8k"].error
+    assert record.average_complete is False and record.missing_tasks == ["gsm8k"]
     assert "INCOMPLETE" in proc.stdout

@@ -20,6 +20,7 @@ import pytest
 from podium import paths
 from podium.eval.data.fixtures import write_fixture_data
 from podium.eval.suites import SUITES
+from podium.record import RunRecord
 
 MODEL = "podium-demo/gpt2-tiny"
 # The tiny random model never stops early: at the tasks' own budgets (IFEval 1280 tokens, MATH 1024)
@@ -101,21 +102,20 @@ def test_suite_runs_on_fixture_data(suite, fixture_data, demo_models, tmp_path):
     if suite == "openllm-v2" and not _punkt_available():
         # IFEval needs NLTK's punkt_tab, which only the shared nltk_data folder supplies offline.
         keys.remove("ifeval")
-    payload = run_evaluation(EvalRequest(model=MODEL, output=tmp_path / "run", suite=suite,
-                                         tasks=keys if len(keys) < len(spec.tasks) else None,
-                                         limit=1, data_dir=fixture_data, gen_kwargs=SHORT_GENERATION))
-    block = payload["podium"]
-    failed = {k: f"{t['status']}: {t['error']}" for k, t in block["tasks"].items() if t["status"] != "ok"}
+    record = run_evaluation(EvalRequest(model=MODEL, output=tmp_path / "run", suite=suite,
+                                        tasks=keys if len(keys) < len(spec.tasks) else None,
+                                        limit=1, data_dir=fixture_data, gen_kwargs=SHORT_GENERATION))
+    failed = {k: f"{t.status}: {t.error}" for k, t in record.tasks.items() if not t.ok}
     assert not failed
-    assert list(block["tasks"]) == keys
-    assert block["missing_tasks"] == [] and block["average_complete"] is True
-    assert block["average"] is not None
-    assert block["data"]["dir"] == str(fixture_data.resolve())
-    for key, task in block["tasks"].items():
-        assert task["raw"] is not None and task["n_samples"] >= 1, key
+    assert list(record.tasks) == keys
+    assert record.missing_tasks == [] and record.average_complete is True
+    assert record.average is not None
+    assert record.provenance.data.dir == str(fixture_data.resolve())
+    for key, task in record.tasks.items():
+        assert task.raw is not None and task.n_samples >= 1, key
         if key in SUBTASK_COUNTS:
-            assert len(task["subtasks"]) == SUBTASK_COUNTS[key], key
-            assert all(s["n_samples"] == 1 for s in task["subtasks"].values()), key
+            assert len(task.subtasks) == SUBTASK_COUNTS[key], key
+            assert all(s.n_samples == 1 for s in task.subtasks.values()), key
 
 
 # --- `podium demo` without a data folder -------------------------------------------------
@@ -161,7 +161,7 @@ def test_demo_runs_on_fixtures_without_a_data_folder(demo_models, tmp_path, monk
     assert "INCOMPLETE" not in proc.stdout
     results = sorted((tmp_path / "home" / "runs").glob("*/openllm-v1/results.json"))
     assert len(results) == 1
-    block = json.loads(results[0].read_text())["podium"]
-    assert block["data"]["dir"] == str(fixture_dir.resolve())
-    assert block["average_complete"] is True
-    assert all(t["status"] == "ok" for t in block["tasks"].values())
+    record = RunRecord.from_json(json.loads(results[0].read_text())["podium"])
+    assert record.provenance.data.dir == str(fixture_dir.resolve())
+    assert record.average_complete is True
+    assert all(t.ok for t in record.tasks.values())

@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import event, func, select
 
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
+from support.models import copy_model
+from support.records import record, score
 from podium.cli.main import main as podium
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import transaction
@@ -15,8 +18,6 @@ from podium.platform.errors import Forbidden, NotFound
 from podium.platform.export import HEAD_COLUMNS, TAIL_COLUMNS, columns, contents_row, write_export
 from podium.platform.leaderboard import Board, leaderboard
 from podium.platform.models import Job, Model, Result
-from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
-from support.models import copy_model
 
 
 @pytest.fixture
@@ -34,10 +35,9 @@ def finish(db, settings, home, receipt, average: float, wall: float = 3600.0) ->
         assert claim.job_id == receipt.job_id or receipt.job_id is None
         details = home / "results" / f"job-{claim.job_id}" / "attempt-1"
         details.mkdir(parents=True)
-        tasks = {"arc": {"title": "ARC", "raw": average / 100, "normalized": average, "stderr": 0.01},
-                 "gsm8k": {"title": "GSM8K", "raw": average / 200, "normalized": average / 2, "stderr": 0.02}}
-        assert queue.complete(s, claim, tasks=tasks, average=average, average_complete=True,
-                              provenance={"run": {}}, details_path=str(details), wall_seconds=wall)
+        tasks = [score("arc", "ARC", average / 100, average, stderr=0.01),
+                 score("gsm8k", "GSM8K", average / 200, average / 2, stderr=0.02)]
+        assert queue.complete(s, claim, record=record(tasks, average), details_path=str(details), wall_seconds=wall)
     return claim.job_id
 
 
@@ -63,8 +63,8 @@ def board_db(db, home, model_dir):
     with transaction(db.factory) as s:  # the pending entry waits behind the rerun (2 votes)
         claim = queue.claim_next(s, "w", settings)
         assert claim.job_id == rerun
-        queue.complete(s, claim, tasks={"arc": {"title": "ARC", "raw": 0.55, "normalized": 55.0}}, average=55.0,
-                       average_complete=False, provenance={}, details_path=str(home), wall_seconds=1800.0)
+        queue.complete(s, claim, record=record([score("arc", "ARC", 0.55, 55.0)], 55.0, complete=False),
+                       details_path=str(home), wall_seconds=1800.0)
     return db, settings, {"a": a, "b": b, "rerun": rerun}
 
 

@@ -11,15 +11,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.records import record, score
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import default_url, transaction, utcnow
 from podium.platform.errors import Conflict, Forbidden
 from podium.platform.migrate import HEAD, current_revision, head_revision
 from podium.platform.models import Base, Job, Result
 from podium.platform.states import TERMINAL, TRANSITIONS, can_transition
-from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 
-TASKS = {"arc": {"title": "ARC", "raw": 0.5, "normalized": 33.3}}
+RECORD = record([score("arc", "ARC", 0.5, 33.3)], 33.3)
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ def model_dir(tmp_path):
 
 
 def _complete(session, claim, **kw):
-    return queue.complete(session, claim, tasks=TASKS, average=33.3, average_complete=True, provenance={},
-                          details_path="/nowhere", wall_seconds=kw.pop("wall_seconds", 60.0), **kw)
+    return queue.complete(session, claim, record=RECORD, details_path="/nowhere",
+                          wall_seconds=kw.pop("wall_seconds", 60.0), **kw)
 
 
 def _job(db, job_id) -> Job:

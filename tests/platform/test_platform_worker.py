@@ -25,6 +25,7 @@ from support.models import copy_model, make_corrupt, make_fake_eval
 
 # How long to wait for a stopped process to disappear: a guard against hanging, not a speed target.
 GONE_WITHIN = 30
+from podium.record import Provenance, RunError, tasks_from_json
 
 
 def make_model(home, name: str, mode: str = "ok", seconds: float = 0.3):
@@ -58,7 +59,7 @@ def test_eval_command_line():
 
 @pytest.mark.parametrize("outcome, report, log, error_class, words", [
     (RunOutcome(-15, True, False, 99.0), None, "", "timeout", "time limit of 1 min 40 s"),
-    (RunOutcome(2, False, False, 1.0), {"kind": "data_missing", "message": "Put arc on disk."}, "", "data_missing",
+    (RunOutcome(2, False, False, 1.0), RunError("data_missing", "Put arc on disk."), "", "data_missing",
      "Put arc on disk."),
     (RunOutcome(-9, False, False, 1.0), None, "loading...", "out_of_memory", "out-of-memory killer"),
     (RunOutcome(1, False, False, 1.0), None, "Traceback\ntorch.OutOfMemoryError: CUDA out of memory.", "out_of_memory",
@@ -92,7 +93,7 @@ def test_worker_runs_a_job_and_publishes_its_result(sqlite_db, home):
     assert not (home / "runs" / f"job-{job.id}").exists()
     assert job.progress["task_count"] == 2 and any("docs" in line and "ETA" in line for line in said)
     with sqlite_db.factory() as s:
-        assert leaderboard(s, settings).rows[0].tasks["arc"]["raw"] == results[0].tasks["arc"]["raw"]
+        assert leaderboard(s, settings).rows[0].tasks["arc"].raw == tasks_from_json(results[0].tasks)["arc"].raw
 
 
 def _expect_failure(db, home, settings, receipt, error_class, attempts, words):
@@ -130,6 +131,7 @@ def test_corrupt_weights_fail_as_model_load(db, home, demo_models):
     ("data_missing", "data_missing", 2, "Benchmark data arc is not on disk"),
     ("exit_silent", "crashed", 3, "exited with code 3 without reporting an error"),
     ("no_results", "crashed", 3, "without writing a complete results.json"),
+    ("old_schema", "record_schema", 2, "written in schema 1; this Podium reads run record schema 2"),
 ])
 def test_other_failures(sqlite_db, home, mode, error_class, attempts, words):
     settings = fast_settings()
@@ -229,12 +231,12 @@ def test_end_to_end_with_podium_eval(sqlite_db, home, demo_models, eval_data_dir
     said = drain(sqlite_db, home, settings)
     job, results = job_and_results(sqlite_db, receipt.job_id)
     assert job.state == "finished", (job.error_message, job.log_tail, said)
-    assert results[0].provenance["model"]["content_hash"] == receipt.revision
+    assert Provenance.from_json(results[0].provenance).model.content_hash == receipt.revision
     with sqlite_db.factory() as s:
         board = leaderboard(s, settings, "openllm-v1")
     path = write_export(board, tmp_path / "board.parquet")
     row = pd.read_parquet(path).iloc[0]
     assert row["fullname"] == "podium-demo/gpt2-tiny" and row["Model sha"] == receipt.revision
-    assert row["ARC (25-shot) Raw"] == results[0].tasks["arc_challenge"]["raw"]
+    assert row["ARC (25-shot) Raw"] == tasks_from_json(results[0].tasks)["arc_challenge"].raw
     assert row["CO₂ cost (kg)"] > 0 and row["#Params (B)"] == pytest.approx(receipt.params_billion)
 

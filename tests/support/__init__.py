@@ -4,5 +4,6 @@
 - `faults`: worker fault scenarios (SIGKILL, drain) run as real processes.
 - `models`: tiny model folders and the stand-in evaluator's variants.
 - `fake_eval`: the stand-in for `podium eval` that the queue tests run.
+- `records`: run records for tests that store a result without running an evaluation.
 - `web`: the real app under TestClient, and a live `podium serve --demo` process.
 """

@@ -1,8 +1,8 @@
 """A stand-in for `podium eval` with the same command line and output files.
 
-Stdlib only (plus the evaluator's content hash), so it starts in milliseconds. What it does
+Stdlib only (plus the evaluator's content hash and the run record), so it starts in milliseconds. What it does
 is read from `<model>/fake_eval.json`:
-{"mode": "ok" | "raise" | "hang" | "exit_silent" | "oom" | "data_missing" | "orphan" | "no_results",
+{"mode": "ok" | "raise" | "hang" | "exit_silent" | "oom" | "data_missing" | "orphan" | "no_results" | "old_schema",
  "seconds": run time of an "ok" run}. Like the real loader it refuses a damaged safetensors
 file (error.json, kind model_load). With FAKE_EVAL_EVENTS set it appends one JSON line per
 start and end, which the concurrency tests use to check that no job ever ran twice at once.
@@ -21,6 +21,8 @@ from pathlib import Path
 
 from podium.errors import PodiumError
 from podium.modelref import content_hash, resolve
+from podium.record import (DataProvenance, ModelIdentity, Provenance, RunError, RunRecord, RunSettings,
+                           TaskScore)
 
 TASKS = {"arc": ("ARC", 0.25), "gsm8k": ("GSM8K", 0.0)}
 
@@ -56,21 +58,27 @@ def damaged_weights(model: Path) -> str | None:
     return None
 
 
-def results(args, seconds: float) -> dict:
+def record(args, seconds: float) -> RunRecord:
     tasks = {}
     for key, (title, floor) in TASKS.items():
         raw = 0.3 + 0.1 * len(key) / 10
-        tasks[key] = {"title": title, "metric": "acc", "raw": raw, "normalized": 100 * (raw - floor) / (1 - floor),
-                      "stderr": 0.01, "n_samples": args.limit or 10, "lower_bound": floor, "status": "ok",
-                      "error": None, "private": False}
-    average = sum(t["normalized"] for t in tasks.values()) / len(tasks)
-    model = Path(resolve(args.model).load_path)
-    return {"results": {}, "podium": {
-        "suite": args.suite, "tasks": tasks, "average": average, "average_complete": True, "missing_tasks": [],
-        "model": {"id": args.model, "revision": args.revision,
-                  "content_hash": content_hash(model) if model.is_dir() else None},
-        "run": {"backend": "fake", "dtype": args.dtype, "limit": args.limit, "wall_seconds": seconds},
-        "versions": {"fake_eval": "1"}, "data": {}}}
+        tasks[key] = TaskScore(key=key, title=title, metric="acc", raw=raw, normalized=100 * (raw - floor) / (1 - floor),
+                               stderr=0.01, n_samples=args.limit or 10, lower_bound=floor)
+    average = sum(t.normalized for t in tasks.values()) / len(tasks)
+    ref = resolve(args.model)
+    model = Path(ref.load_path)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    provenance = Provenance(
+        model=ModelIdentity(id=args.model, path=ref.load_path, source=ref.source, revision=args.revision,
+                            content_hash=content_hash(model) if model.is_dir() else None, architecture=None,
+                            model_type=None, has_chat_template=None, vocab_size=None, dtype=args.dtype or "float32",
+                            chat_template=args.chat_template),
+        run=RunSettings(backend="fake", device="cpu", dtype=args.dtype or "float32", batch_size=args.batch_size or 1,
+                        limit=args.limit, gen_kwargs=None, seeds={}, command_line=" ".join(sys.argv),
+                        started_at=now, finished_at=now, wall_seconds=seconds),
+        versions={"fake_eval": "1"}, data=DataProvenance(mode="offline", dir=None, files={}, differences={}))
+    return RunRecord(kind="lm-eval", suite=args.suite, suite_title=args.suite, suite_version="fake", tasks=tasks,
+                     average=average, average_complete=True, provenance=provenance)
 
 
 def main() -> int:
@@ -85,7 +93,7 @@ def main() -> int:
     try:  # a mirrored id resolves to its folder, exactly as in the real evaluator
         model = Path(resolve(args.model).load_path)
     except PodiumError as err:
-        write_json(out / "error.json", {"kind": err.kind, "message": err.render()})
+        write_json(out / "error.json", RunError(err.kind, err.render()).to_json())
         return 2
     spec = json.loads((model / "fake_eval.json").read_text()) if (model / "fake_eval.json").exists() else {}
     mode, seconds = spec.get("mode", "ok"), float(spec.get("seconds", 0.3))
@@ -93,7 +101,7 @@ def main() -> int:
     print(f"fake eval of {model.name} ({mode})", flush=True)
     damage = damaged_weights(model) if model.is_dir() else None
     if damage:
-        write_json(out / "error.json", {"kind": "model_load", "message": f"The model could not be loaded: {damage}."})
+        write_json(out / "error.json", RunError("model_load", f"The model could not be loaded: {damage}.").to_json())
         return 2
     if mode == "raise":
         raise RuntimeError("forward pass exploded: shape mismatch in layer 3")
@@ -102,7 +110,7 @@ def main() -> int:
     if mode == "exit_silent":
         os._exit(3)
     if mode == "data_missing":
-        write_json(out / "error.json", {"kind": "data_missing", "message": "Benchmark data arc is not on disk."})
+        write_json(out / "error.json", RunError("data_missing", "Benchmark data arc is not on disk.").to_json())
         return 2
     if mode == "orphan":  # a grandchild that would outlive a careless supervisor
         grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
@@ -117,7 +125,10 @@ def main() -> int:
         (out / "details").mkdir(exist_ok=True)
         for key in TASKS:
             (out / "details" / f"{key}.parquet").write_bytes(b"PAR1 fake")
-        write_json(out / "results.json", results(args, seconds))
+        block = record(args, seconds).to_json()
+        if mode == "old_schema":  # what an evaluator of another Podium version would write
+            block["schema"] = 1
+        write_json(out / "results.json", {"results": {}, "podium": block})
     event("end")
     return 0
 

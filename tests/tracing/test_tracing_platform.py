@@ -13,46 +13,49 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from support.db import enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model, make_fake_eval
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
+from podium.platform.db import transaction
 from podium.platform.models import Flag, Job, Result
+from podium.record import Provenance
 from podium.platform.provenance import FLAG_PREFIX, check_command, skip_reason, verdict
 from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
 from podium.web.tracing_board import provenance_checks, tracing_rows
-from support.db import fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model
 
 BASE, DERIVED, OTHER = "podium-demo/gpt2-tiny", "podium-demo/gpt2-tiny-ft", "podium-demo/llama-tiny"
 
 
 def trace(model, demo_models, data, tmp_path):
     return run_evaluation(EvalRequest(model=model, output=tmp_path / "run", suite="trace", trace_base=BASE,
-                                      data_dir=data))["podium"]
+                                      data_dir=data))
 
 
 def test_trace_suite_scores_perplexity_and_the_match_against_the_base(demo_models, eval_data_dir, tmp_path):
-    block = trace(DERIVED, demo_models, eval_data_dir, tmp_path)
-    ppl, match = block["tasks"]["perplexity"], block["tasks"]["match"]
-    assert ppl["status"] == "ok" and ppl["raw"] > 1 and ppl["bits_per_byte"] > 0 and ppl["n_samples"] > 10
-    assert match["status"] == "ok" and match["raw"] < -6 and match["test"] == "gpt2-fc-proj"
-    assert match["base"] == BASE and len(match["per_layer"]) == 2
-    assert block["average"] is None and not ppl["in_average"] and not match["in_average"]
-    assert block["trace"]["base"] == BASE and "perplexity/passage.txt" in block["data"]["files"]
-    assert block["model"]["id"] == DERIVED and block["versions"]["torch"]
+    record = trace(DERIVED, demo_models, eval_data_dir, tmp_path)
+    ppl, match, traced = record.tasks["perplexity"], record.tasks["match"], record.provenance.kind_detail
+    assert ppl.status == "ok" and ppl.raw > 1 and traced["bits_per_byte"] > 0 and ppl.n_samples > 10
+    assert match.status == "ok" and match.raw < -6 and traced["test"] == "gpt2-fc-proj"
+    assert traced["base"] == BASE and len(traced["per_layer"]) == 2
+    assert (ppl.raw, match.raw) == (traced["perplexity"], traced["log10_p"])  # the columns are the record's values
+    assert record.average is None and not ppl.in_average and not match.in_average
+    assert "perplexity/passage.txt" in record.provenance.data.files
+    assert record.provenance.model.id == DERIVED and record.provenance.versions["torch"]
     assert (tmp_path / "run" / "results.json").exists()
-    assert "tracing suite, no average" in summary_table(block)
+    assert "tracing suite, no average" in summary_table(record)
 
 
 def test_trace_suite_on_another_architecture_keeps_the_perplexity(demo_models, eval_data_dir, tmp_path):
-    block = trace(OTHER, demo_models, eval_data_dir, tmp_path)
-    ppl, match = block["tasks"]["perplexity"], block["tasks"]["match"]
-    assert ppl["status"] == "ok" and ppl["raw"] > 1
-    assert match["status"] == "unavailable" and match["raw"] is None
-    assert "architecture" in match["error"] or "tokenizer" in match["error"]
-    assert block["missing_tasks"] == ["match"]
+    record = trace(OTHER, demo_models, eval_data_dir, tmp_path)
+    ppl, match = record.tasks["perplexity"], record.tasks["match"]
+    assert ppl.status == "ok" and ppl.raw > 1
+    assert match.status == "unavailable" and match.raw is None
+    assert "architecture" in match.error or "tokenizer" in match.error
+    assert record.missing_tasks == ["match"]
 
 
 def test_provenance_check_applies_only_to_full_weights_with_a_declared_base():
@@ -78,9 +81,40 @@ def test_a_check_that_cannot_run_is_recorded_as_unchecked(tmp_path):
     claim = Claim(1, 1, "w", "org/m", "mirror", "/m", "abc", "float32", False, "openllm-v1", "Original", "org/base")
     failed = verdict(claim, RunOutcome(2, False, False, 3.0), tmp_path / "none.json",
                      "loading...\nError [model_load]: Model 'org/base' is not in the local model mirror\n")
-    assert failed["status"] == "unchecked" and "not in the local model mirror" in failed["reason"]
+    assert failed.status == "unchecked" and "not in the local model mirror" in failed.reason
     late = verdict(claim, RunOutcome(-9, True, False, 60.0), tmp_path / "none.json", "")
-    assert late["status"] == "unchecked" and "time budget" in late["reason"]
+    assert late.status == "unchecked" and "time budget" in late.reason
+    stopped = verdict(claim, RunOutcome(-15, False, True, 5.0), tmp_path / "none.json", "")
+    assert stopped.status == "unchecked" and "shut down" in stopped.reason
+
+
+def test_a_worker_stopped_during_the_check_publishes_the_result_as_unchecked(sqlite_db, home):
+    """Drained (SIGTERM) while the check runs: the evaluation is kept, its base check says why it has no verdict."""
+    folder = home / "models" / "acme" / "derived"
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"\x02\0\0\0\0\0\0\0{}")  # an empty, valid safetensors file
+    make_fake_eval(folder, "ok", 0.2)
+    settings = fast_settings(trace_command=[sys.executable, "-c", "import time; time.sleep(120)"])
+    receipt = enqueue(sqlite_db, folder, "acme/derived", user(sqlite_db), settings)
+    with transaction(sqlite_db.factory) as s:
+        s.get(Job, receipt.job_id).submission.model.base_model = "acme/base"
+    said: list[str] = []
+    worker = Worker(sqlite_db.factory, settings, home=home)
+
+    def say(line: str) -> None:
+        said.append(line)
+        if "checking the declared base" in line:
+            worker.request_stop()  # what the SIGTERM handler does
+
+    worker.say = say
+    assert worker.run(max_jobs=1) == 1
+    with sqlite_db.factory() as s:
+        job = s.get(Job, receipt.job_id)
+        result = s.scalar(select(Result).where(Result.job_id == receipt.job_id))
+        assert job.state == "finished", said
+        check = Provenance.from_json(result.provenance).base_check
+    assert check is not None, said
+    assert (check.status, check.declared_base) == ("unchecked", "acme/base") and "shut down" in check.reason
 
 
 @pytest.mark.slow
@@ -109,10 +143,10 @@ def test_worker_checks_declared_bases_and_fills_the_tracing_board(sqlite_db, hom
         jobs = [s.get(Job, r.job_id) for r in receipts]
         assert [j.state for j in jobs] == ["finished"] * 3, ([j.error_message for j in jobs], said)
         results = [s.scalar(select(Result).where(Result.job_id == r.job_id)) for r in receipts]
-        ok, review = results[0].provenance["base_check"], results[1].provenance["base_check"]
-        assert ok["status"] == "ok" and ok["log10_p"] < -6 and ok["declared_base"] == BASE, ok
-        assert review["status"] == "review" and "cannot compare" in review["reason"], review
-        assert "base_check" not in results[2].provenance
+        ok, review, traced = (Provenance.from_json(r.provenance).base_check for r in results)
+        assert ok.status == "ok" and ok.log10_p < -6 and ok.declared_base == BASE, ok
+        assert review.status == "review" and "cannot compare" in review.reason, review
+        assert traced is None
         flags = s.scalars(select(Flag).where(Flag.resolved_at.is_(None))).all()
         assert [(f.repo_id, f.reason.startswith(FLAG_PREFIX)) for f in flags] == [(OTHER, True)]
 

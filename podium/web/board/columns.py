@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podium.eval.suites import TaskSpec
+from podium.eval.spec import TaskSpec
 
 
 @dataclass(frozen=True)

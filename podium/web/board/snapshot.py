@@ -21,6 +21,7 @@ from podium.platform.config import Settings
 from podium.platform.leaderboard import BoardRow, leaderboard
 from podium.platform.models import Flag, Model, OfficialProvider, Result
 from podium.platform.vocab import MODEL_TYPES
+from podium.record import TaskScore
 from podium.web.board.columns import search_fields
 from podium.web.search import Term, field_matches
 
@@ -113,17 +114,17 @@ def _index(rows: list[dict], key: str) -> dict[str, set[int]]:
     return index
 
 
-def _raw_average(tasks: dict, suite: SuiteSpec) -> float | None:
-    values = [tasks[t.key]["raw"] * 100 for t in suite.tasks
-              if t.in_average and isinstance(tasks.get(t.key, {}).get("raw"), (int, float))]
+def _raw_average(tasks: dict[str, TaskScore], suite: SuiteSpec) -> float | None:
+    values = [tasks[t.key].raw * 100 for t in suite.tasks
+              if t.in_average and t.key in tasks and tasks[t.key].raw is not None]
     return sum(values) / len(values) if values else None
 
 
 def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
     """A platform board row as the web's row, with raw and normalized scores."""
     tasks = row.tasks
-    scores = {t.key: {"normalized": tasks.get(t.key, {}).get("normalized"),
-                      "raw": None if tasks.get(t.key, {}).get("raw") is None else tasks[t.key]["raw"] * 100}
+    scores = {t.key: {"normalized": tasks[t.key].normalized if t.key in tasks else None,
+                      "raw": tasks[t.key].raw * 100 if t.key in tasks and tasks[t.key].raw is not None else None}
               for t in suite.tasks}
     complete = bool(row.average_complete) and all(t.key in tasks for t in suite.tasks if t.in_average)
     return {

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from podium.eval.suites import SUITES
 from podium.platform.vocab import MODEL_TYPE_LABELS, PRECISIONS, UNKNOWN_TYPE_LABEL
+from podium.tracing.verdict import DERIVED_LOG10_P
 from podium.web.api.boards import board_view
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
@@ -15,7 +16,7 @@ from podium.web.board.query import HIDEABLE
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import Caller, caller, db, state
 from podium.web.pages.render import page, to_json
-from podium.web.tracing_board import DERIVED_LOG10_P, provenance_checks, traces_dir, tracing_rows
+from podium.web.tracing_board import provenance_checks, traces_dir, tracing_rows
 from podium.web.visibility import records_for, sight, text_for
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +43,7 @@ def home(request: Request, who: Caller = Depends(caller)):
 @router.get("/board/{suite}")
 def board(request: Request, suite: str, who: Caller = Depends(caller)):
     if suite in SUITES and not SUITES[suite].has_score_board:
-        return RedirectResponse("/tracing", status_code=303)  # the trace suite's board
+        return RedirectResponse(SUITES[suite].kind.board_path, status_code=303)  # the kind's own board
     return _board(request, suite, who)
 
 

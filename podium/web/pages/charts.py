@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from podium.platform.errors import NotFound
 from podium.platform.models import Submission
+from podium.record import tasks_from_json
 from podium.web.boards import suite_or_404
 from podium.web.charts import board_stats, entry_chart, trends_chart
 from podium.web.deps import db, state
@@ -49,7 +50,8 @@ def entry(request: Request, entry_id: ObjectId, session: Session = Depends(db)):
 
     def draw() -> str:
         median, top = board_stats(snap.rows, keys)
-        mine = [(result.tasks.get(k) or {}).get("normalized") for k in keys]
+        scores = tasks_from_json(result.tasks)
+        mine = [scores[k].normalized if k in scores else None for k in keys]
         return entry_chart([t.title for t in spec.tasks], mine, median, top, sub.model.repo_id)
 
     return _svg(("entry", entry_id, result.id, snap.fingerprint), draw)

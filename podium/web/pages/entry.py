@@ -73,7 +73,7 @@ def compare_page(request: Request, ids: str = Query("", max_length=100), who: Ca
     seen_by = sight(who.actor)
     suites = [e["suite"] for e in comparison["entries"]]
     browsable = [t["key"] for t in comparison["tasks"]
-                 if all(may_see_samples(task_visibility(spec_of(s, t["key"]), {"private": t["private"]}), seen_by)
+                 if all(may_see_samples(task_visibility(spec_of(s, t["key"]), bool(t["private"])), seen_by)
                         for s in suites)]
     return page(request, "compare.html", who, comparison=comparison, ids=",".join(map(str, chosen)),
                 data=to_json({"ids": chosen, "tasks": browsable,

@@ -1,0 +1,143 @@
+"""The lm-eval kind: each column is an lm-eval task (or group) scored by the suite's rules.
+
+Build the model backend once -> run each lm-eval task (offline data served from the data
+folder) -> score with the suite's rules -> write the per-sample details of public tasks. A
+task whose data is missing is recorded as unavailable and the rest still runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+
+from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError
+from podium.eval.kinds import KindOutput, KindRun, SuiteKind
+
+PODIUM_TASKS_DIR = Path(__file__).parent.parent / "tasks"
+LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
+
+
+def build_lm(req, ref):
+    """The lm-eval model object for the chosen backend (built once for all tasks)."""
+    from lm_eval.api.registry import get_model
+
+    if req.backend == "podium":
+        import podium.engine  # noqa: F401  (registers the backend)
+    from podium.engine.quantization import load_kwargs
+
+    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False,
+            **load_kwargs(req.quantization, req.dtype), **req.extra_model_args, **ref.hub_kwargs}
+    try:
+        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
+    except (MemoryError, RuntimeError) as err:
+        if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
+            raise OutOfMemoryError(
+                f"Model '{ref.name}' does not fit in memory on {req.device} in {req.dtype}.",
+                hint="Try a smaller dtype (bfloat16), a larger machine, or a smaller model.",
+            ) from None
+        raise ModelLoadError(f"Model '{ref.name}' could not be loaded: {err}",
+                             hint="Check that the weights are complete safetensors files.") from None
+    except Exception as err:
+        raise ModelLoadError(f"Model '{ref.name}' could not be loaded: {type(err).__name__}: {err}",
+                             hint="Check that the weights are complete safetensors files.") from None
+
+
+@functools.lru_cache(maxsize=1)
+def task_manager():
+    """lm-eval's task index (stock tasks plus Podium's own); indexing takes seconds, so once per process."""
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_path=str(PODIUM_TASKS_DIR))
+
+
+def evaluate_task(lm, name: str, num_fewshot: int | None, req, manager, data: Path | None, usage):
+    """Run one lm-eval task (or group) exactly as `lm_eval.simple_evaluate` does for the CLI."""
+    import contextlib
+
+    import lm_eval
+
+    from podium.eval import provenance
+    from podium.eval.data import offline_datasets
+
+    context = offline_datasets(data, usage) if data is not None else contextlib.nullcontext()
+    with context:
+        return lm_eval.simple_evaluate(
+            model=lm,
+            tasks=[name],
+            num_fewshot=num_fewshot,
+            limit=req.limit,
+            log_samples=True,
+            apply_chat_template=req.chat_template,
+            fewshot_as_multiturn=req.chat_template,
+            task_manager=manager,
+            gen_kwargs=req.gen_kwargs,
+            **provenance.SEEDS,
+        )
+
+
+def _run_groups(specs) -> list[tuple[str, int | None, list]]:
+    """Specs that read the same lm-eval run (e.g. acc and acc_norm of one task) share it."""
+    groups: dict[tuple[str, int | None], list] = {}
+    for spec in specs:
+        groups.setdefault((spec.lm_eval_task, spec.num_fewshot), []).append(spec)
+    return [(name, shots, members) for (name, shots), members in groups.items()]
+
+
+def _merge_lm_eval(block: dict, out: dict) -> None:
+    for key in LM_EVAL_KEYS:
+        if key in out:
+            block.setdefault(key, {}).update(out[key])
+
+
+class LmEvalKind(SuiteKind):
+    name = "lm-eval"
+
+    def run(self, job: KindRun) -> KindOutput:
+        from podium.eval.data import DataUsage
+        from podium.eval.details import write_details
+        from podium.eval.progress import Progress
+        from podium.eval.scoring import missing_score, score_task
+
+        req, data = job.request, job.data
+        runs = _run_groups(job.specs)
+        progress = Progress(job.output / "progress.json", task_count=len(runs))
+        progress.update()
+        lm = build_lm(req, job.ref)
+        manager = task_manager()
+        usage = DataUsage(data_dir=data) if data is not None else None
+        lm_eval_block: dict = {}
+        scores, details, timings = {}, {}, {}
+        for index, (name, shots, members) in enumerate(runs):
+            progress.update(task_index=index, task=name, docs_done=0, docs_total=None)
+            started = time.monotonic()
+            try:
+                out = evaluate_task(lm, name, shots, req, manager, data, usage)
+            except DataMissingError as err:
+                for spec in members:
+                    scores[spec.key] = missing_score(spec, "unavailable", err.render(), err.kind)
+                continue
+            except (MemoryError, RuntimeError) as err:
+                if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
+                    raise OutOfMemoryError(f"Ran out of memory during task '{name}'.",
+                                           hint="Try a smaller --batch-size or dtype.") from None
+                raise
+            timings[name] = round(time.monotonic() - started, 3)
+            _merge_lm_eval(lm_eval_block, out)
+            for spec in members:
+                scores[spec.key] = score_task(spec, out)
+            if not any(spec.private for spec in members):  # a private task's samples never leave the run
+                details.update(write_details(out.get("samples", {}), job.output / "details"))
+            n_docs = sum(scores[m.key].n_samples for m in members)
+            progress.update(task_index=index + 1, docs_done=n_docs, docs_total=n_docs)
+            if job.on_task_done:
+                job.on_task_done(index, len(runs), name, [scores[m.key] for m in members])
+        return KindOutput(
+            tasks={spec.key: scores[spec.key] for spec in job.specs},
+            data_files=usage.files if usage else {}, data_differences=usage.differences if usage else {},
+            lm_eval=lm_eval_block, details={task: f"details/{fname}" for task, fname in details.items()},
+            timings=timings,
+        )
+
+
+LM_EVAL = LmEvalKind()

@@ -73,10 +73,10 @@ def test_base_plus_adapter_scores_as_the_merged_folder(demo_models, eval_data_di
     evaluate(reference, tmp_path / "reference", eval_data_dir)
     assert_same_loglikelihoods(tmp_path / "overlay", tmp_path / "reference")
     assert largest_change(tmp_path / "overlay", base_run) > 1e-3  # the adapter was applied
-    model = payload["podium"]["model"]
-    assert model["id"] == str(adapter) and model["weights"]["kind"] == "adapter"
-    assert model["weights"]["peft_type"] == "LORA"
-    assert model["weights"]["base"]["content_hash"] and model["weights"]["base"]["path"] == str(base)
+    model = payload.provenance.model
+    assert model.id == str(adapter) and model.weights["kind"] == "adapter"
+    assert model.weights["peft_type"] == "LORA"
+    assert model.weights["base"]["content_hash"] and model.weights["base"]["path"] == str(base)
     assert not any((podium_home() / "scratch").glob("adapter-*"))  # the merged copy is gone
 
 
@@ -87,7 +87,7 @@ def test_base_plus_delta_scores_as_the_full_model(demo_models, eval_data_dir, tm
     evaluate(full, tmp_path / "reference", eval_data_dir)
     assert_same_loglikelihoods(tmp_path / "overlay", tmp_path / "reference")
     assert largest_change(tmp_path / "overlay", base_run) > 1e-3
-    assert payload["podium"]["model"]["weights"]["kind"] == "delta"
+    assert payload.provenance.model.weights["kind"] == "delta"
 
 
 def test_adapter_of_another_base_is_refused(demo_models, eval_data_dir, tmp_path):

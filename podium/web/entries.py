@@ -12,6 +12,7 @@ from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
+from podium.platform.picks import active_pick
 from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
 
 METADATA = ("repo_id", "revision", "precision", "weight_type", "base_model", "base_revision", "model_type",
@@ -89,5 +90,6 @@ def entry_detail(session: Session, submission_id: int) -> dict:
             "reproduce": reproduce_command(sub, result),
         },
         "flags": active_flags(session, model.repo_id),
+        "pick": None if (pick := active_pick(session, model.repo_id)) is None else pick.as_dict(),
         "jobs": [{"id": j.id, "state": j.state, "kind": j.kind, "created_at": j.created_at} for j in sub.jobs],
     }

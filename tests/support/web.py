@@ -100,8 +100,10 @@ class Web:
         return response.json()
 
 
-def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False, **settings) -> Web:
-    config = WebConfig(db_url=f"sqlite:///{tmp_path / 'web.db'}",
+def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False,
+             db_url: str | None = None, **settings) -> Web:
+    """The app on `db_url` (a migrated database, e.g. `support.db.open_db`'s), else a fresh SQLite file."""
+    config = WebConfig(db_url=db_url or f"sqlite:///{tmp_path / 'web.db'}",
                        settings=load_settings(None, **{"quota_per_org": 1000, **settings}),
                        secret_key=b"test-secret-key-test-secret-key!", recheck_seconds=0,
                        sync_build_seconds=60,  # always fresh: a test reads right after it writes

@@ -11,7 +11,7 @@ from podium.platform.vocab import MODEL_TYPE_LABELS, PRECISIONS, UNKNOWN_TYPE_LA
 from podium.web.api.boards import board_view
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
-from podium.web.board.query import HIDEABLE
+from podium.web.board.query import HIDEABLE, ONLY
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import Caller, caller, db, state
 from podium.web.pages.render import page, to_json
@@ -21,7 +21,8 @@ router = APIRouter(include_in_schema=False)
 
 ICONS = {**{name: symbol for name, (symbol, _) in MODEL_TYPE_LABELS.items()}, "unknown": UNKNOWN_TYPE_LABEL[0]}
 PRESET_LABELS = (("edge", "Edge 0-3B"), ("consumer", "Consumer 3-7B"), ("mid", "Mid-range 7-65B"),
-                 ("large", "Large 65B+"), ("official", "Official providers"))
+                 ("large", "Large 65B+"), ("official", "Official providers"), ("picks", "⭐ Maintainer's picks"))
+ONLY_LABELS = {"picked": "⭐ maintainer's picks", "official": "official providers"}
 SLIDER_STEPS = (0, 0.5, 1, 1.5, 3, 7, 8, 13, 14, 35, 65, 70, 140, None)
 
 
@@ -30,7 +31,8 @@ def _board(request: Request, name: str, who: Caller):
     data = {"suite": suite.name, "columns": [column_json(c) for c in all_columns(suite.tasks).values()],
             "page": page_json(suite, query, result), "slider_steps": SLIDER_STEPS, "icons": ICONS}
     return page(request, "board.html", who, suite=suite, data=to_json(data), presets=PRESET_LABELS,
-                types=list(ICONS.items()), precisions=PRECISIONS, hideable=HIDEABLE, slider_steps=SLIDER_STEPS)
+                types=list(ICONS.items()), precisions=PRECISIONS, hideable=HIDEABLE,
+                only=[(o, ONLY_LABELS[o]) for o in ONLY], slider_steps=SLIDER_STEPS)
 
 
 @router.get("/")

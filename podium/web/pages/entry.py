@@ -38,26 +38,42 @@ def vote(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_us
     return redirect(safe_next(back))
 
 
+def _repo_of(session: Session, entry_id: int) -> str:
+    sub = session.get(Submission, entry_id)
+    if sub is None:
+        raise InputError("entry", f"There is no entry #{entry_id}.")
+    return sub.model.repo_id
+
+
 @router.post("/entries/{entry_id}/flag")
 def flag(request: Request, entry_id: ObjectId, reason: str = Form(max_length=2000),
          evidence_url: str = Form("", max_length=500), actor: Actor = Depends(require_user),
          session: Session = Depends(db)):
-    sub = session.get(Submission, entry_id)
-    if sub is None:
-        raise InputError("entry", f"There is no entry #{entry_id}.")
-    actions.flag(session, sub.model.repo_id, reason, evidence_url, actor)
+    actions.flag(session, _repo_of(session, entry_id), reason, evidence_url, actor)
     state(request).boards.invalidate()
     return redirect(f"/entries/{entry_id}#flags")
 
 
 @router.post("/entries/{entry_id}/unflag")
 def unflag(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
-    sub = session.get(Submission, entry_id)
-    if sub is None:
-        raise InputError("entry", f"There is no entry #{entry_id}.")
-    actions.unflag(session, sub.model.repo_id, actor)
+    actions.unflag(session, _repo_of(session, entry_id), actor)
     state(request).boards.invalidate()
     return redirect(f"/entries/{entry_id}#flags")
+
+
+@router.post("/entries/{entry_id}/pick")
+def pick(request: Request, entry_id: ObjectId, reason: str = Form(max_length=2000),
+         actor: Actor = Depends(require_user), session: Session = Depends(db)):
+    actions.pick(session, _repo_of(session, entry_id), reason, actor)
+    state(request).boards.invalidate()
+    return redirect(f"/entries/{entry_id}#pick")
+
+
+@router.post("/entries/{entry_id}/unpick")
+def unpick(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
+    actions.unpick(session, _repo_of(session, entry_id), actor)
+    state(request).boards.invalidate()
+    return redirect(f"/entries/{entry_id}#pick")
 
 
 @router.get("/compare")

@@ -36,7 +36,7 @@ def reproduce_command(sub: Submission, result: Result | None) -> str:
     run, traced = provenance.get("run") or {}, provenance.get("trace") or {}
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
                           sub.use_chat_template, run.get("limit"), run.get("backend"), traced.get("base"),
-                          model.weight_type, model.base_model, model.base_revision)
+                          model.weight_type, model.base_model, model.base_revision, run.get("gen_kwargs"))
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 

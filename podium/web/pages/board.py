@@ -14,6 +14,7 @@ from podium.web.board.present import column_json, page_json
 from podium.web.board.query import HIDEABLE, ONLY
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import Caller, caller, db, state
+from podium.web.notices import board_notices
 from podium.web.pages.render import page, to_json
 from podium.web.tracing_board import DERIVED_LOG10_P, provenance_checks, traces_dir, tracing_rows
 
@@ -28,9 +29,12 @@ SLIDER_STEPS = (0, 0.5, 1, 1.5, 3, 7, 8, 13, 14, 35, 65, 70, 140, None)
 
 def _board(request: Request, name: str, who: Caller):
     suite, query, result = board_view(request, name)
+    web = state(request)
+    with web.read_factory() as session:
+        notices = board_notices(session, web.config.data_notice, suite.name)
     data = {"suite": suite.name, "columns": [column_json(c) for c in all_columns(suite.tasks).values()],
             "page": page_json(suite, query, result), "slider_steps": SLIDER_STEPS, "icons": ICONS}
-    return page(request, "board.html", who, suite=suite, data=to_json(data), presets=PRESET_LABELS,
+    return page(request, "board.html", who, suite=suite, data=to_json(data), notices=notices, presets=PRESET_LABELS,
                 types=list(ICONS.items()), precisions=PRECISIONS, hideable=HIDEABLE,
                 only=[(o, ONLY_LABELS[o]) for o in ONLY], slider_steps=SLIDER_STEPS)
 

@@ -12,6 +12,7 @@ from podium.web.compare import compare_scores
 from podium.web.deps import Caller, caller, db, require_user, state
 from podium.web.entries import entry_detail, latest_result, suite_of
 from podium.web.inputs import InputError, id_list
+from podium.web.notices import entry_notices
 from podium.web.pages.render import page, redirect, safe_next, to_json
 from podium.web.params import ObjectId
 
@@ -27,7 +28,8 @@ def entry_page(request: Request, entry_id: ObjectId, who: Caller = Depends(calle
     files = samples.task_files(suite.tasks, result) if result and suite else {}
     operator = bool(who.actor and who.actor.is_operator)
     browsable = {k: v for k, v in files.items() if operator or not v["private"]}
-    return page(request, "entry.html", who, e=detail, files=files, operator=operator,
+    notices = entry_notices(state(request).config.data_notice, detail)
+    return page(request, "entry.html", who, e=detail, files=files, operator=operator, notices=notices,
                 samples_data=to_json({"entry": entry_id, "tasks": browsable}))
 
 

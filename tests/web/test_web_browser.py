@@ -139,8 +139,10 @@ def test_the_demo_board_shows_its_rows_and_says_it_runs_on_fixtures(page, board)
     page.fill("#q", "podium-demo")
     names = wait_for_rows(page, lambda ns: len(ns) == 4, "the four demo models")
     assert all(n.startswith("podium-demo/") for n in names)
-    page.click("#board tbody td.model a:text-is('podium-demo/llama-tiny')")
-    page.wait_for_selector("h1:text-is('podium-demo/llama-tiny')")
+    entry = next(j["entry"] for j in board.demo_finished() if j["model"] == "podium-demo/llama-tiny")
+    page.click(f"#board tbody td.model a[href='/entries/{entry}']")
+    page.wait_for_url(re.compile(f"/entries/{entry}$"))
+    assert page.locator("h1").first.inner_text().strip() == "podium-demo/llama-tiny"
     assert "synthetic fixture records" in page.locator("#data-notice").inner_text()
 
 

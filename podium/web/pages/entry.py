@@ -85,7 +85,10 @@ def compare_page(request: Request, ids: str = Query("", max_length=100), who: Ca
     if len(chosen) < 2:
         return page(request, "compare.html", who, comparison=None, ids=ids, data=to_json(None))
     comparison = compare_scores(session, chosen)
+    # Samples compare where every entry was scored (a demo or partial run leaves tasks out).
+    scored = [t["key"] for t in comparison["tasks"]
+              if not t["private"] and all(v and v["raw"] is not None for v in t["values"])]
     return page(request, "compare.html", who, comparison=comparison, ids=",".join(map(str, chosen)),
-                data=to_json({"ids": chosen, "tasks": [t["key"] for t in comparison["tasks"] if not t["private"]],
+                data=to_json({"ids": chosen, "tasks": scored,
                               "titles": {t["key"]: t["title"] for t in comparison["tasks"]},
                               "models": [e["model"] for e in comparison["entries"]]}))

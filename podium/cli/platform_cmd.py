@@ -1,4 +1,4 @@
-"""Platform commands: submit, worker, export, jobs, flag/unflag, provider, delete-model, sessions, db.
+"""Platform commands: submit, worker, export, jobs, flag/unflag, pick/unpick, provider, delete-model, sessions, db.
 
 Each command opens the database (--db, else PODIUM_DB_URL, else SQLite under PODIUM_HOME),
 brings its schema up to date, and calls one service function of `podium.platform`. Whoever
@@ -148,8 +148,9 @@ def cmd_jobs(args) -> int:
         for j in jobs:
             pos = str(j.queue_position or "")
             note = j.error_class or (j.progress or {}).get("task") or ""
+            star = "⭐ " if j.picked else ""
             print(f"{pos:>4} {j.id:>5} {j.state:<9} {j.attempt:>3} {j.votes:>5}  {j.submitted_at:%Y-%m-%d %H:%M}  "
-                  f"{j.repo_id} {j.precision}{' chat' if j.use_chat_template else ''} {note}")
+                  f"{star}{j.repo_id} {j.precision}{' chat' if j.use_chat_template else ''} {note}")
         return 0
     _require(args.job_id, f"the job id: podium jobs {args.action} JOB_ID")
     if args.action == "inspect":
@@ -178,6 +179,31 @@ def cmd_flag(args) -> int:
             print(f"Flagged {args.repo_id} (flag #{flag_id}).")
         else:
             print(f"Resolved {moderation.unflag_model(session, args.repo_id, actor)} flag(s) of {args.repo_id}.")
+    return 0
+
+
+def cmd_pick(args) -> int:
+    from podium.platform import picks
+    from podium.platform.db import transaction
+
+    factory = _open(args)
+    if args.command == "pick" and args.list:
+        with factory() as session:
+            found = picks.active_picks(session)
+        for p in found:
+            print(f"⭐ {p.model}  picked by {p.picked_by or '(deleted account)'} on {p.picked_at:%Y-%m-%d}: {p.reason}")
+        print(f"{len(found)} maintainer's pick(s).")
+        return 0
+    _require(args.repo_id, f"the model: podium {args.command} ORG/NAME")
+    actor = _operator(factory)
+    with transaction(factory) as session:
+        if args.command == "pick":
+            picks.pick_model(session, args.repo_id, _require(args.reason, "the reason with --reason"), actor)
+            print(f"⭐ {args.repo_id} is a maintainer's pick; its pending jobs run first.")
+        elif picks.unpick_model(session, args.repo_id, actor):
+            print(f"{args.repo_id} is no longer a maintainer's pick.")
+        else:
+            print(f"{args.repo_id} was not a maintainer's pick.")
     return 0
 
 
@@ -306,6 +332,16 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("unflag", parents=[common], help="resolve a model's flags")
     p.add_argument("repo_id")
     p.set_defaults(func=cmd_flag)
+
+    p = subparsers.add_parser("pick", parents=[common], help="mark a model as a maintainer's pick (⭐, evaluated "
+                              "first), or --list the picks")
+    p.add_argument("repo_id", nargs="?")
+    p.add_argument("--reason", help="why the model is worth a look (shown on the board)")
+    p.add_argument("--list", action="store_true", help="list the active picks")
+    p.set_defaults(func=cmd_pick)
+    p = subparsers.add_parser("unpick", parents=[common], help="unmark a maintainer's pick (kept in the history)")
+    p.add_argument("repo_id")
+    p.set_defaults(func=cmd_pick, list=False)
 
     p = subparsers.add_parser("provider", parents=[common], help="mark organisations as official providers")
     p.add_argument("action", choices=["add", "remove", "list"])

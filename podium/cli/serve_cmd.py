@@ -1,24 +1,58 @@
 """`podium serve`: the web leaderboard with its embedded store and a local worker.
 
-    podium serve [--host H] [--port P] [--demo] [--limit N] [--tasks T,...] [--no-worker] [--secure-cookies]
+    podium serve [--host H] [--port P] [--demo [--demo-suites S,...]] [--limit N] [--tasks T,...]
+                 [--no-worker] [--secure-cookies]
 
 The app and one worker thread share the database (SQLite under PODIUM_HOME unless --db or
-PODIUM_DB_URL say otherwise). `--demo` builds the tiny demo models, submits them to the
-demo board and to the tracing suite (traced against podium-demo/gpt2-tiny) and lets the worker
-evaluate them on a small --limit, all offline, so the boards fill up while you watch.
+PODIUM_DB_URL say otherwise). `--demo` builds the tiny demo models, submits them to the current
+board (openllm-v2, the landing page), the archived v1 board and the tracing suite (traced
+against podium-demo/gpt2-tiny) and lets the worker evaluate them on a small --limit with
+generation capped at DEMO_MAX_GEN_TOKS new tokens, all offline, so the boards fill up while you
+watch. The board and entry pages say what the demo's data is: synthetic fixture tasks when there
+is no data folder (`podium.web.notices`).
 """
 
 from __future__ import annotations
 
 import threading
 
-DEMO_SUITE = "openllm-v1"
-DEMO_LIMIT = 3
+DEMO_SUITES = ("openllm-v2", "openllm-v1", "trace")  # queued in this order: the current board fills first
+DEMO_LIMIT = 2
+DEMO_MAX_GEN_TOKENS = 16  # IFEval's and MATH's 1,024+ new tokens would take the tiny models minutes per document
 DEMO_TRACE_BASE = "podium-demo/gpt2-tiny"  # the demo's tracing board is traced against this model
 
 
+def demo_suites(args) -> tuple[str, ...]:
+    """The suites `--demo` queues, checked against --tasks: a task every evaluation must run has to
+    be in every score suite chosen (the trace suite runs both its columns whatever --tasks says)."""
+    from podium.errors import UsageError
+    from podium.eval.suites import SUITES
+
+    chosen = tuple(s.strip() for s in (args.demo_suites or ",".join(DEMO_SUITES)).split(",") if s.strip())
+    unknown = [s for s in chosen if s not in SUITES]
+    if unknown or not chosen:
+        raise UsageError(f"Unknown demo suite {unknown[0]!r}." if unknown else "--demo-suites names no suite.",
+                         hint=f"Choose among: {', '.join(SUITES)}.")
+    tasks = [t.strip() for t in (args.tasks or "").split(",") if t.strip()]
+    for name in chosen:
+        if tasks and SUITES[name].kind == "lm-eval":
+            SUITES[name].select(tasks)  # UsageError naming the suite and the task it lacks
+    return chosen
+
+
+def demo_notice(limit: int | None, fixture_data: str | None) -> str:
+    """What the demo's board and entry pages say about how its numbers were made."""
+    text = (f"Demo: tiny demo models evaluated offline on the first {limit} documents of each task, generation "
+            f"capped at {DEMO_MAX_GEN_TOKENS} new tokens (both recorded in each result's provenance).")
+    if fixture_data:
+        text += (f" No benchmark data folder was found (PODIUM_DATA_DIR), so the tasks run on synthetic fixture "
+                 f"records ({fixture_data}): the scores only show the pipeline working and mean nothing.")
+    return text
+
+
 def _settings(args):
-    """Operator settings, plus what the flags add to every evaluation: --limit, --tasks, the demo's data."""
+    """Operator settings, plus what the flags add to every evaluation: --limit, --tasks, the demo's
+    data and generation cap. Sets `args.fixture_data` (the fixture folder, when the demo uses one)."""
     from podium.platform.config import load_settings
 
     settings = load_settings(args.config, eval_limit=args.limit)
@@ -29,7 +63,8 @@ def _settings(args):
         from podium.cli.demo_cmd import demo_data_dir
 
         data, is_fixture = demo_data_dir()
-        extra += ["--data-dir", str(data)]
+        extra += ["--data-dir", str(data), "--gen-kwargs", f"max_gen_toks={DEMO_MAX_GEN_TOKENS}"]
+        args.fixture_data = str(data) if is_fixture else None
         if is_fixture:
             print(f"No benchmark data folder found: the demo uses the synthetic fixture tasks in {data}.")
         return settings.model_copy(update={"eval_extra_args": extra,
@@ -84,7 +119,7 @@ def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
 
     def run():
         if args.demo:
-            for suite in (DEMO_SUITE, TRACE.name):
+            for suite in args.demo_suites:
                 try:
                     queued = submit_demo_models(factory, settings, suite)
                 except PodiumError as err:  # the worker still serves the queue
@@ -103,8 +138,9 @@ def web_config(args, settings):
     from podium.web import WebConfig
 
     extra = {} if settings is None else {"settings": settings}
-    return WebConfig(db_url=args.db, landing_suite=DEMO_SUITE if args.demo else DEFAULT_SUITE,
-                     secure_cookies=args.secure_cookies, **extra)
+    notice = demo_notice(args.limit, getattr(args, "fixture_data", None)) if args.demo else None
+    return WebConfig(db_url=args.db, landing_suite=DEFAULT_SUITE, secure_cookies=args.secure_cookies,
+                     data_notice=notice, **extra)
 
 
 def _run(args) -> int:
@@ -112,8 +148,13 @@ def _run(args) -> int:
 
     from podium.web import create_app
 
-    if args.demo and args.limit is None:
-        args.limit = DEMO_LIMIT
+    if args.demo_suites and not args.demo:
+        from podium.errors import UsageError
+
+        raise UsageError("--demo-suites chooses what --demo queues; add --demo (or drop --demo-suites).")
+    if args.demo:
+        args.demo_suites = demo_suites(args)
+        args.limit = DEMO_LIMIT if args.limit is None else args.limit
     settings = _settings(args)
     app = create_app(web_config(args, settings))
     if args.operator:
@@ -137,7 +178,9 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--demo", action="store_true",
-                   help=f"build the demo models, submit them to {DEMO_SUITE} and evaluate them (offline)")
+                   help=f"build the demo models, submit them to {', '.join(DEMO_SUITES)} and evaluate them (offline)")
+    p.add_argument("--demo-suites", metavar="S,...",
+                   help=f"with --demo: the suites to queue the demo models on (default: {','.join(DEMO_SUITES)})")
     p.add_argument("--limit", type=int, help=f"documents per task for every evaluation (demo default: {DEMO_LIMIT})")
     p.add_argument("--tasks", help="evaluate only these tasks of the suite (comma-separated), for quick runs")
     p.add_argument("--no-worker", action="store_true", help="serve only; run `podium worker` elsewhere")

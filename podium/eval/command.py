@@ -31,6 +31,8 @@ class EvalCommand:
     """Original, Adapter or Delta (the latter two are applied to `base_model` at load time)."""
     base_model: str | None = None
     base_revision: str | None = None
+    gen_kwargs: dict | None = None
+    """Off-protocol generation overrides a run was made with (the demo caps max_gen_toks); reproduced as given."""
 
     def args(self, output: str) -> list[str]:
         """The arguments after `podium eval`."""
@@ -53,4 +55,6 @@ class EvalCommand:
         if self.backend:
             cmd += ["--backend", self.backend]
         cmd += list(self.extra)
+        if self.gen_kwargs:
+            cmd += ["--gen-kwargs", ",".join(f"{k}={v}" for k, v in self.gen_kwargs.items())]
         return cmd

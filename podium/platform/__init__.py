@@ -7,6 +7,7 @@ objects; the caller commits and passes the authenticated `identity.Actor`):
   job_ops.list_jobs / inspect_job / cancel_job / requeue_job
   moderation.flag_model / unflag_model / active_flags / set_official_provider /
              official_providers / delete_model / vote / unvote
+  picks.pick_model / unpick_model / active_picks   maintainer's picks (⭐, claimed first)
   leaderboard.leaderboard -> Board (typed BoardRow per entry, native fields)
   export.write_export     parquet | csv | json, in the open-llm-leaderboard/contents schema
 Submission checks: model_source (the pinned revision of a `podium.modelref` resolution),

@@ -9,10 +9,11 @@ This is the one place where the board's typed rows take the column names of the 
     local folder), Average ⬆️ (mean normalized score, 0-100), Hub License, Hub ❤️ (empty),
     #Params (B), Available on the hub, MoE, Flagged, Chat Template, CO₂ cost (kg),
     then per task in suite order: "<Task> Raw" (0-1) and "<Task>" (normalized, 0-100),
-    then Merged, Official Providers, Upload To Hub Date (empty), Submission Date (YYYY-MM-DD),
-    Generation (0 original, 1 derived), Base Model (the model itself when original),
-    and Podium's additions: Suite, Entry (submission id), Job, Votes, GPU hours, Flag reason,
-    Average complete, Params source (safetensors | name), Details (result folder).
+    then Merged, Official Providers (the organisation), Maintainer's Highlight (a maintainer's
+    pick, ⭐), Upload To Hub Date (empty), Submission Date (YYYY-MM-DD), Generation (0 original,
+    1 derived), Base Model (the model itself when original), and Podium's additions: Suite,
+    Entry (submission id), Job, Votes, GPU hours, Flag reason, Pick reason, Average complete,
+    Params source (safetensors | name), Details (result folder).
 
 Differences from upstream: `Model` is the plain repo id (upstream: an HTML link), `Hub ❤️` and
 `Upload To Hub Date` are empty (not known offline), and the columns after Base Model are added.
@@ -42,11 +43,13 @@ HEAD_COLUMNS = [
     ("Chat Template", "boolean"), ("CO₂ cost (kg)", "float64"),
 ]
 TAIL_COLUMNS = [
-    ("Merged", "boolean"), ("Official Providers", "boolean"), ("Upload To Hub Date", "string"),
+    ("Merged", "boolean"), ("Official Providers", "boolean"), ("Maintainer's Highlight", "boolean"),
+    ("Upload To Hub Date", "string"),
     ("Submission Date", "string"), ("Generation", "Int64"), ("Base Model", "string"),
     # Podium additions.
     ("Suite", "string"), ("Entry", "Int64"), ("Job", "Int64"), ("Votes", "Int64"), ("GPU hours", "float64"),
-    ("Flag reason", "string"), ("Average complete", "boolean"), ("Params source", "string"), ("Details", "string"),
+    ("Flag reason", "string"), ("Pick reason", "string"), ("Average complete", "boolean"), ("Params source", "string"),
+    ("Details", "string"),
 ]
 
 
@@ -66,10 +69,12 @@ def contents_row(row: BoardRow) -> dict:
         "Hub License": row.license, "Hub ❤️": None, "#Params (B)": row.params_billion,
         "Available on the hub": row.available, "MoE": row.moe, "Flagged": row.flagged,
         "Chat Template": row.chat_template, "CO₂ cost (kg)": row.co2_kg,
-        "Merged": row.merged, "Official Providers": row.official, "Upload To Hub Date": None,
+        "Merged": row.merged, "Official Providers": row.official, "Maintainer's Highlight": row.picked,
+        "Upload To Hub Date": None,
         "Submission Date": f"{row.submitted_at:%Y-%m-%d}", "Generation": row.generation,
         "Base Model": row.base_model or row.repo_id, "Suite": row.suite, "Entry": row.entry, "Job": row.job,
         "Votes": row.votes, "GPU hours": row.gpu_hours, "Flag reason": row.flag_reason,
+        "Pick reason": row.pick_reason,
         "Average complete": row.average_complete, "Params source": row.params_source, "Details": row.details_path,
     }
     for key, task in row.tasks.items():

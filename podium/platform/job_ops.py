@@ -18,7 +18,7 @@ from podium.platform.db import utcnow
 from podium.platform.errors import Conflict, Forbidden, NotFound
 from podium.platform.identity import Actor
 from podium.platform.models import Job, Model, Result, Submission
-from podium.platform.queue import priority_order, vote_count
+from podium.platform.queue import picked, priority_order, vote_count
 from podium.platform.states import ACTIVE, TERMINAL, require_transition
 from podium.platform.submission import check_quota
 
@@ -35,6 +35,7 @@ class JobSummary:
     use_chat_template: bool
     suite: str
     votes: int
+    picked: bool  # a maintainer's pick: runs before the others
     submitted_at: datetime
     submitter_id: int | None
     queue_position: int | None  # 1 = next to run, for pending jobs
@@ -50,7 +51,8 @@ def list_jobs(session: Session, *, states: list[str] | None = None, submitter_id
               limit: int = 100) -> list[JobSummary]:
     """Jobs in claim order (pending first, by priority), then the others, newest first."""
     votes = vote_count().label("votes")
-    query = select(Job, Submission, Model, votes).join(Submission, Job.submission_id == Submission.id).join(Model)
+    query = (select(Job, Submission, Model, votes, picked().label("picked"))
+             .join(Submission, Job.submission_id == Submission.id).join(Model))
     if states:
         query = query.where(Job.state.in_(states))
     if submitter_id is not None:
@@ -60,9 +62,9 @@ def list_jobs(session: Session, *, states: list[str] | None = None, submitter_id
     rows = [(row, i + 1) for i, row in enumerate(pending)] + [(row, None) for row in others]
     return [
         JobSummary(job.id, job.state, job.kind, job.attempt, model.repo_id, model.revision, model.precision,
-                   sub.use_chat_template, sub.suite, n_votes, sub.submitted_at, sub.submitter_id, position,
-                   job.progress, job.error_class, job.gpus)
-        for (job, sub, model, n_votes), position in rows[:limit]
+                   sub.use_chat_template, sub.suite, n_votes, bool(is_pick), sub.submitted_at, sub.submitter_id,
+                   position, job.progress, job.error_class, job.gpus)
+        for (job, sub, model, n_votes, is_pick), position in rows[:limit]
     ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from podium.platform.config import Settings
-from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, Vote
+from podium.platform.models import Flag, Job, Model, OfficialProvider, Pick, Result, Submission, Vote
 from podium.record import TaskScore, tasks_from_json
 
 
@@ -47,6 +47,7 @@ class BoardRow:
     votes: int
     flag_reason: str | None  # the latest unresolved flag's reason
     official: bool  # the organisation is an official provider
+    pick_reason: str | None  # why the maintainers picked the model (⭐); None when it is not a pick
     average: float | None  # mean normalized score, 0-100
     average_complete: bool
     tasks: dict[str, TaskScore]  # task key -> the result's task score (raw 0-1, normalized 0-100, ...)
@@ -57,6 +58,10 @@ class BoardRow:
     @property
     def flagged(self) -> bool:
         return self.flag_reason is not None
+
+    @property
+    def picked(self) -> bool:
+        return self.pick_reason is not None
 
     @property
     def generation(self) -> int:
@@ -83,6 +88,8 @@ def _query(suite: str):
     flag_reason = (select(Flag.reason).where(active_flag).order_by(Flag.id.desc()).limit(1)
                    .correlate(Model).scalar_subquery())
     official = exists().where(OfficialProvider.org == Model.org)
+    pick_reason = (select(Pick.reason).where(Pick.repo_id == Model.repo_id, Pick.removed_at.is_(None))
+                   .correlate(Model).scalar_subquery())
     columns = {
         "entry": Submission.id, "job": Job.id, "suite": Submission.suite, "repo_id": Model.repo_id,
         "source": Model.source, "precision": Model.precision, "model_type": Model.model_type,
@@ -90,7 +97,7 @@ def _query(suite: str):
         "license": Model.license, "params_billion": Model.params_billion, "params_source": Model.params_source,
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
-        "flag_reason": flag_reason, "official": official, "average": Result.average,
+        "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
         "average_complete": Result.average_complete, "tasks": Result.tasks, "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus,
     }

@@ -20,6 +20,7 @@ from podium.platform.db import utcnow
 from podium.platform.errors import Conflict, NotFound
 from podium.platform.identity import Actor, require_operator
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission, User, Vote
+from podium.platform.picks import unpick_model
 
 
 def flag_model(session: Session, repo_id: str, reason: str, actor: Actor, evidence_url: str | None = None) -> int:
@@ -68,8 +69,9 @@ class Deleted:
 
 
 def delete_model(session: Session, repo_id: str, actor: Actor) -> Deleted:
-    """Remove every entry of a repo (all revisions and precisions) with its jobs, results and votes.
-    A worker running one of its jobs loses the job at its next heartbeat and stops."""
+    """Remove every entry of a repo (all revisions and precisions) with its jobs, results and votes,
+    and end its maintainer's pick. A worker running one of its jobs loses the job at its next
+    heartbeat and stops."""
     require_operator(actor, "delete models")
     model_ids = list(session.scalars(select(Model.id).where(Model.repo_id == repo_id)))
     if not model_ids:
@@ -78,6 +80,7 @@ def delete_model(session: Session, repo_id: str, actor: Actor) -> Deleted:
     dirs = list(session.scalars(select(Result.details_path).where(Result.submission_id.in_(sub_ids))))
     n_subs = len(list(session.scalars(sub_ids)))
     session.execute(delete(Model).where(Model.id.in_(model_ids)))  # ON DELETE CASCADE does the rest
+    unpick_model(session, repo_id, actor)
     return Deleted(models=len(model_ids), submissions=n_subs, result_dirs=dirs)
 
 

@@ -7,8 +7,9 @@ only `WHERE attempt = <the claimed attempt> AND state = 'running'`, so a worker 
 expired (and whose job was claimed again) can never record anything, and a result row is
 unique per job besides.
 
-Priority (shown by `podium jobs list`): more votes first, then the earlier submission, then
-the lower job id (`vocab.PRIORITY_FORMULA`, implemented by `priority_order`).
+Priority (shown by `podium jobs list`): maintainer's picks first (`picks`), then more votes,
+then the earlier submission, then the lower job id (`vocab.PRIORITY_FORMULA`, implemented by
+`priority_order`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from podium.platform.config import Settings
 from podium.platform.db import utcnow
 from podium.platform.models import Job, Model, Result, Submission, Vote
+from podium.platform.picks import is_picked
 from podium.platform.states import require_transition
 from podium.record import RunRecord, tasks_to_json
 
@@ -36,8 +38,14 @@ def vote_count():
     )
 
 
+def picked():
+    """Whether a job's model is a maintainer's pick (for queries that join Model)."""
+    return is_picked(Model.repo_id).correlate(Model)
+
+
 def priority_order() -> list:
-    return [vote_count().desc(), Submission.submitted_at.asc(), Job.id.asc()]
+    """Claim order; the query must join Submission and Model."""
+    return [picked().desc(), vote_count().desc(), Submission.submitted_at.asc(), Job.id.asc()]
 
 
 @dataclass(frozen=True)

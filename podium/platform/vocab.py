@@ -18,7 +18,7 @@ EXPORT_FORMATS = ("parquet", "csv", "json")
 # Error classes caused by the machine rather than the model: retried up to 3 attempts.
 INFRASTRUCTURE_ERRORS = ("worker_lost", "crashed", "out_of_memory", "disk_full")
 
-PRIORITY_FORMULA = "priority = (votes DESC, submitted_at ASC, job id ASC)"
+PRIORITY_FORMULA = "priority = (maintainer's pick first, votes DESC, submitted_at ASC, job id ASC)"
 
 # How each model type is shown (the open-llm-leaderboard's symbols and labels): the export's `T` and
 # `Type` columns, the web board's icons and the model page.

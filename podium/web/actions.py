@@ -1,4 +1,4 @@
-"""Writes shared by the API and the HTML forms: votes, requeues and flags, with the web's extra
+"""Writes shared by the API and the HTML forms: votes, requeues, flags and picks, with the web's extra
 rules (per-user rate limits, and who may vote: see `moderation.vote_refusal`)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from podium.platform import job_ops, moderation
+from podium.platform import job_ops, moderation, picks
 from podium.platform.config import Settings
 from podium.platform.errors import Conflict, Forbidden, NotFound
 from podium.platform.identity import Actor, require_operator
@@ -72,3 +72,15 @@ def unflag(session: Session, model: str, actor: Actor) -> int:
     resolved = moderation.unflag_model(session, inputs.model_or_path(model, is_operator=True), actor)
     session.commit()
     return resolved
+
+
+def pick(session: Session, model: str, reason: str, actor: Actor) -> int:
+    pick_id = picks.pick_model(session, model.strip(), reason, actor)
+    session.commit()
+    return pick_id
+
+
+def unpick(session: Session, model: str, actor: Actor) -> bool:
+    removed = picks.unpick_model(session, model.strip(), actor)
+    session.commit()
+    return removed

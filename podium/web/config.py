@@ -47,6 +47,7 @@ class WebConfig:
     secure_cookies: bool = False  # mark cookies Secure: set behind HTTPS (`podium serve --secure-cookies`)
     abuse: AbuseSettings = field(default_factory=AbuseSettings)
     landing_suite: str = DEFAULT_SUITE
+    data_notice: str | None = None  # shown on board and entry pages: how this deployment's data differs (the demo)
     max_body_bytes: int = MAX_BODY_BYTES
     recheck_seconds: float = 1.0  # how often a board checks whether the store changed
     sync_build_seconds: float = 0.5  # boards that rebuild slower than this rebuild in the background

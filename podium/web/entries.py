@@ -13,6 +13,7 @@ from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
+from podium.platform.picks import active_pick
 from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
 from podium.record import Provenance, tasks_from_json
 
@@ -39,7 +40,7 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
                           sub.use_chat_template, run.limit if run else None, run.backend if run else None,
                           extra=extra, weight_type=model.weight_type, base_model=model.base_model,
-                          base_revision=model.base_revision)
+                          base_revision=model.base_revision, gen_kwargs=run.gen_kwargs if run else None)
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 
@@ -105,5 +106,6 @@ def entry_detail(session: Session, submission_id: int) -> dict:
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},
         "flags": active_flags(session, model.repo_id),
+        "pick": None if (pick := active_pick(session, model.repo_id)) is None else pick.as_dict(),
         "jobs": [{"id": j.id, "state": j.state, "kind": j.kind, "created_at": j.created_at} for j in sub.jobs],
     }

@@ -29,7 +29,7 @@ def job_json(job: JobSummary, extra: dict, voted: set[int], actor: Actor | None,
     return job_view({
         "id": job.id, "state": job.state, "kind": job.kind, "attempt": job.attempt, "model": job.repo_id,
         "revision": job.revision, "precision": job.precision, "gpus": job.gpus, "chat_template": job.use_chat_template,
-        "suite": job.suite, "votes": job.votes, "position": job.queue_position,
+        "suite": job.suite, "votes": job.votes, "picked": job.picked, "position": job.queue_position,
         "submitted_at": job.submitted_at, "waiting_seconds": (now - job.submitted_at).total_seconds(),
         "entry": extra.get("submission_id"), "progress": progress or None, "eta_seconds": progress.get("eta_seconds"),
         "error_class": job.error_class, "error_message": extra.get("error_message"), "log_tail": extra.get("log_tail"),

@@ -78,6 +78,18 @@ def _prediction(row: dict, metric: str) -> tuple[int | None, str | None]:
     return None, row.get("generation")
 
 
+def _target_index(target, choices: list[str]) -> int | None:
+    """Which choice is the gold one: lm-eval logs an index ("2"), or the answer itself where the
+    task's target is text (MMLU-Pro's letter "C", while its logged choices carry the target
+    delimiter: " C")."""
+    if not isinstance(target, str):
+        return None
+    if target.isdigit():
+        return int(target) if int(target) < len(choices) else None
+    stripped = [c.strip() for c in choices]
+    return stripped.index(target.strip()) if target.strip() in stripped else None
+
+
 def sample_view(row: dict, spec: TaskSpec) -> dict:
     metric, _ = _metric(spec)
     values = _json(row.get("metrics"), {})
@@ -85,12 +97,12 @@ def sample_view(row: dict, spec: TaskSpec) -> dict:
     score = float(score) if isinstance(score, (int, float, bool)) else None
     index, text = _prediction(row, metric)
     target, choices = row.get("target"), row.get("choices") or []
-    by_index = isinstance(target, str) and target.isdigit() and int(target) < len(choices)
-    target_text = choices[int(target)] if by_index else target
+    target_index = _target_index(target, choices)
+    target_text = choices[target_index] if target_index is not None else target
     return {
         "doc_id": row.get("doc_id"), "prompt": row.get("prompt"), "choices": choices,
         "loglikelihoods": row.get("loglikelihoods") or [], "prediction_index": index, "prediction": text,
-        "target": target_text, "target_index": int(target) if isinstance(target, str) and target.isdigit() else None,
+        "target": target_text, "target_index": target_index,
         "score": score, "correct": None if score is None else score >= 0.5,
     }
 

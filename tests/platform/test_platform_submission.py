@@ -212,13 +212,13 @@ def test_quota_per_organisation(db, mirror):
 
 
 def test_the_demo_queues_all_its_models_under_the_default_settings(sqlite_db, demo_models, monkeypatch):
-    """`podium serve --demo` submits every demo model twice (its board and the trace suite)."""
-    from podium.cli.serve_cmd import submit_demo_models
+    """`podium serve --demo` submits every demo model to each of its suites (v2, v1 and tracing)."""
+    from podium.cli.serve_cmd import DEMO_SUITES, submit_demo_models
     from podium.platform.config import Settings
 
     monkeypatch.setenv("PODIUM_MODELS_ROOT", str(next(iter(demo_models.values())).parents[1]))
-    queued = [m for suite in ("openllm-v1", "trace") for m in submit_demo_models(sqlite_db.factory, Settings(), suite)]
-    assert sorted(queued) == sorted(list(demo_models) * 2)
+    queued = [m for suite in DEMO_SUITES for m in submit_demo_models(sqlite_db.factory, Settings(), suite)]
+    assert sorted(queued) == sorted(list(demo_models) * len(DEMO_SUITES))
     assert submit_demo_models(sqlite_db.factory, Settings(), "trace") == []  # a restart queues nothing twice
 
 

@@ -3,9 +3,11 @@
 - `web`: the real app on a fresh SQLite file, driven through FastAPI's TestClient; any 500
   answer fails the test at once.
 - `live`: a real `podium serve --demo` process on 127.0.0.1 and a random port, with its local
-  worker evaluating the demo models for real (one small task, 2 documents), in its own
-  PODIUM_HOME. Modules that need it early start it with `live_started` so the evaluations run
-  while other tests do.
+  worker evaluating the demo models for real on the current board (LIVE_SUITE, one small task
+  LIVE_TASK, 2 documents) and the tracing suite, in its own PODIUM_HOME and with no data folder
+  (PODIUM_DATA_DIR=none: the demo writes its synthetic fixture tasks and says so on its pages).
+  Modules that need it early start it with `live_started` so the evaluations run while other
+  tests do.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from podium.web.config import AbuseSettings
 from workshop.synthetic import add_entries
 
 PASSWORD = "correct horse battery"
-LIVE_TASK = "arc_challenge"
-LIVE_SUITE = "openllm-v1"
+LIVE_SUITE = "openllm-v2"  # the demo's landing board
+LIVE_TASK = "mmlu_pro"  # one lm-eval task (no subtasks), 2 fixture questions: the quickest v2 task to run
+LIVE_DEMO_SUITES = f"{LIVE_SUITE},trace"  # the full demo adds the v1 archive; the live tests need v2 and tracing
 DEMO_MODELS = ("podium-demo/gpt2-tiny", "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat",
                "podium-demo/gpt2-tiny-ft")
 
@@ -100,8 +103,10 @@ class Web:
         return response.json()
 
 
-def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False, **settings) -> Web:
-    config = WebConfig(db_url=f"sqlite:///{tmp_path / 'web.db'}",
+def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False,
+             db_url: str | None = None, **settings) -> Web:
+    """The app on `db_url` (a migrated database, e.g. `support.db.open_db`'s), else a fresh SQLite file."""
+    config = WebConfig(db_url=db_url or f"sqlite:///{tmp_path / 'web.db'}",
                        settings=load_settings(None, **{"quota_per_org": 1000, **settings}),
                        secret_key=b"test-secret-key-test-secret-key!", recheck_seconds=0,
                        sync_build_seconds=60,  # always fresh: a test reads right after it writes
@@ -227,7 +232,7 @@ def live_models_root(home: Path, demo_models: dict[str, Path]) -> Path:
 _LIVE: list[Live] = []  # one server per test session, however many modules import the fixtures
 
 
-def start_live(tmp_path_factory, demo_models: dict[str, Path], eval_data_dir: Path) -> Live:
+def start_live(tmp_path_factory, demo_models: dict[str, Path]) -> Live:
     home = tmp_path_factory.mktemp("live-home")
     models = live_models_root(home, demo_models)
     config = home / "platform.yaml"
@@ -236,23 +241,23 @@ def start_live(tmp_path_factory, demo_models: dict[str, Path], eval_data_dir: Pa
     port = free_port()
     env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_PLATFORM_CONFIG": str(config),
            "PODIUM_MODELS_ROOT": str(models),
-           "PODIUM_DATA_DIR": str(eval_data_dir), "PODIUM_SECRET_KEY": "live-test-secret"}
+           "PODIUM_DATA_DIR": "none", "PODIUM_SECRET_KEY": "live-test-secret"}
     log = home / "serve.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "podium.cli.main", "serve", "--demo", "--limit", "2", "--tasks", LIVE_TASK,
-         "--port", str(port)], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "podium.cli.main", "serve", "--demo", "--demo-suites", LIVE_DEMO_SUITES, "--limit", "2",
+         "--tasks", LIVE_TASK, "--port", str(port)], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     factory = session_factory(make_engine(f"sqlite:///{home / 'podium.db'}"))
     return Live(process, f"http://127.0.0.1:{port}", home, factory, log)
 
 
 @pytest.fixture(scope="session")
-def live_started(tmp_path_factory, demo_models, eval_data_dir):
+def live_started(tmp_path_factory, demo_models):
     """Start `podium serve --demo` (not waiting for it): the demo evaluations begin at once.
 
     Each module that imports this fixture gets its own fixture instance, so the server itself
     is kept in a module global: every module shares one server and its evaluations."""
     if not _LIVE:
-        _LIVE.append(start_live(tmp_path_factory, demo_models, eval_data_dir))
+        _LIVE.append(start_live(tmp_path_factory, demo_models))
     yield _LIVE[0]
     _LIVE[0].stop()  # idempotent: the first module's teardown at session end stops it
 

@@ -310,7 +310,8 @@ def test_the_openapi_document_lists_every_api_route(web):
                  "/api/queue", "/api/jobs/{job_id}", "/api/jobs/{job_id}/cancel", "/api/jobs/{job_id}/requeue",
                  "/api/entries/{entry_id}/vote", "/api/flags", "/api/flags/resolve", "/api/auth/signup",
                  "/api/auth/login", "/api/auth/logout", "/api/auth/me", "/api/tokens", "/api/tokens/{token_id}",
-                 "/api/tracing", "/api/entries/{entry_id}/tasks", "/api/users/{username}/sessions"):
+                 "/api/tracing", "/api/entries/{entry_id}/tasks", "/api/users/{username}/sessions", "/api/picks",
+                 "/api/picks/remove"):
         assert path in paths, path
     assert not any(p.startswith(("/board", "/login")) for p in paths)
     assert web.client.get("/docs").status_code == 200

@@ -1,6 +1,8 @@
 """What a new user does, in a real Chromium against a real `podium serve --demo`: browse and filter
-the board, read a model's page and samples, compare, sign up, submit, vote, watch the evaluation
-finish, and read why another one failed. Screenshots of the main pages go to test-artifacts/web/."""
+the demo's v2 board (and read that it runs on fixture tasks), read a model's page and samples,
+compare, sign up, submit, vote, watch the evaluation finish, and read why another one failed; what
+an operator does: pick a model, which a visitor then finds with the picks preset. Screenshots of
+the main pages go to test-artifacts/web/."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
 from support.ci import require_or_skip
-from support.web import BROKEN_MODEL, LIVE_SUITE, PASSWORD, live, live_started  # noqa: F401
+from support.web import BROKEN_MODEL, LIVE_SUITE, LIVE_TASK, PASSWORD, add_user, live, live_started  # noqa: F401
 from workshop.synthetic import add_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,10 +54,10 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def board(live):
-    """The landing board: the demo models, finished, among 150 synthetic entries; 100 more on v2."""
+    """The landing board (v2): the demo models, finished, among 150 synthetic entries; 100 more on v1."""
     with transaction(live.factory) as session:
         add_entries(session, SUITES[LIVE_SUITE], 150, seed=11)
-        add_entries(session, SUITES["openllm-v2"], 100, seed=12)
+        add_entries(session, SUITES["openllm-v1"], 100, seed=12)
     live.demo_finished()
     return live
 
@@ -133,6 +135,46 @@ def test_search_filter_and_score_toggles(page, board):
     assert page.is_checked("input[name=scores][value=raw]")
 
 
+def test_the_demo_board_shows_its_rows_and_says_it_runs_on_fixtures(page, board):
+    open_board(page, board)
+    assert page.locator("h1").first.inner_text().startswith(SUITES[LIVE_SUITE].title)
+    notice = page.locator("#data-notice").inner_text()
+    assert "synthetic fixture records" in notice and "mean nothing" in notice
+    page.fill("#q", "podium-demo")
+    names = wait_for_rows(page, lambda ns: len(ns) == 4, "the four demo models")
+    assert all(n.startswith("podium-demo/") for n in names)
+    entry = next(j["entry"] for j in board.demo_finished() if j["model"] == "podium-demo/llama-tiny")
+    page.click(f"#board tbody td.model a[href='/entries/{entry}']")
+    page.wait_for_url(re.compile(f"/entries/{entry}$"))
+    assert page.locator("h1").first.inner_text().strip() == "podium-demo/llama-tiny"
+    assert "synthetic fixture records" in page.locator("#data-notice").inner_text()
+
+
+def test_an_operator_picks_a_model_and_a_visitor_finds_it_with_the_preset(page, browser, board):
+    add_user(board.factory, "maintainer", role="operator")
+    entry = next(j["entry"] for j in board.demo_finished() if j["model"] == "podium-demo/llama-tiny")
+    page.goto(board.url(f"/login?next=/entries/{entry}"))
+    page.fill("input[name=username]", "maintainer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(re.compile(f"/entries/{entry}$"))
+    page.click("#pick summary")
+    page.fill("#pick input[name=reason]", "The demo's llama: small and quick.")
+    page.click("#pick button:has-text('Pick podium-demo/llama-tiny')")
+    page.wait_for_selector("#pick .picked")
+    assert "⭐ Maintainer's pick: The demo's llama: small and quick." in page.locator("#pick").inner_text()
+
+    visitor = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    open_board(visitor, board)
+    visitor.click("button.preset[data-preset='picks']")
+    visitor.wait_for_function("() => location.search.includes('preset=picks')")
+    assert wait_for_rows(visitor, lambda ns: len(ns) == 1, "only the pick") == ["podium-demo/llama-tiny"]
+    star = visitor.locator("#board tbody td.model span.pick")
+    assert star.inner_text() == "⭐" and "small and quick" in star.get_attribute("title")
+    shot(visitor, "board-picks")
+    visitor.context.close()
+
+
 def test_sort_pin_and_columns_survive_in_the_url(page, board):
     open_board(page, board)
     page.click("button.sort[data-key='params']")
@@ -157,7 +199,8 @@ def test_model_page_and_its_sample_browser(page, board):
     open_board(page, board, "?q=podium-demo/gpt2-tiny")
     page.click("#board tbody td.model a:has-text('podium-demo/gpt2-tiny')")
     page.wait_for_selector("h1:has-text('podium-demo/gpt2-tiny')")
-    assert page.locator("table.scores").inner_text().count("ARC") == 1
+    title = next(t.title for t in SUITES[LIVE_SUITE].tasks if t.key == LIVE_TASK)
+    assert page.locator("table.scores").inner_text().count(title) == 1
     page.wait_for_function("() => document.querySelector('figure.chart img').naturalWidth > 0")
     page.wait_for_selector("#sample-list li.sample")
     sample = page.locator("#sample-list li.sample").first

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from podium.cli.serve_cmd import DEMO_MAX_GEN_TOKENS
 from support.web import DEMO_MODELS, LIVE_SUITE, LIVE_TASK, live, live_started  # noqa: F401
 
 
@@ -25,17 +26,31 @@ def test_demo_models_land_on_the_landing_board(live, demo_entries):
     assert "podium-demo" in live.get("/", params={"q": "podium-demo"}).text  # rendered into the page
 
 
+def test_the_landing_page_is_the_current_board_and_says_the_demo_runs_on_fixtures(live, demo_entries):
+    """No data folder (PODIUM_DATA_DIR=none): the board and entry pages say so, not only the console."""
+    landing = live.get("/").text
+    assert "<h1>Open LLM Leaderboard v2" in landing
+    for html in (landing, live.get(f"/entries/{demo_entries['podium-demo/llama-tiny']}").text):
+        notice = html.split('id="data-notice"')[1].split("</section>")[0]
+        assert "synthetic fixture records" in notice and "mean nothing" in notice
+        assert f"capped at {DEMO_MAX_GEN_TOKENS} new tokens" in notice
+    assert 'id="data-notice"' not in live.get("/about").text
+
+
 def test_entry_scores_match_the_evaluation_and_carry_provenance(live, demo_entries):
     entry = live.get(f"/api/entries/{demo_entries['podium-demo/gpt2-tiny']}").json()
-    arc = next(t for t in entry["result"]["tasks"] if t["key"] == LIVE_TASK)
-    assert arc["n_samples"] == 2 and arc["stderr"] is not None and 0 <= arc["raw"] <= 1
+    scored = next(t for t in entry["result"]["tasks"] if t["key"] == LIVE_TASK)
+    assert scored["n_samples"] == 2 and scored["stderr"] is not None and 0 <= scored["raw"] <= 1
     assert entry["provenance"]["versions"]["lm_eval"] == "0.4.13"
     data = entry["provenance"]["data"]
     manifest = live.get(data["files_download"])
     assert data["files_count"] == len(manifest.text.splitlines()) > 0
     assert data["files_sha256"] == hashlib.sha256(manifest.content).hexdigest()
     assert str(live.home) not in json.dumps(entry)  # an anonymous visitor sees labels, not the server's folders
-    assert "--limit 2" in entry["provenance"]["reproduce"] and "--suite openllm-v1" in entry["provenance"]["reproduce"]
+    reproduce = entry["provenance"]["reproduce"]
+    assert "--limit 2" in reproduce and f"--suite {LIVE_SUITE}" in reproduce
+    assert f"--gen-kwargs max_gen_toks={DEMO_MAX_GEN_TOKENS}" in reproduce
+    assert entry["provenance"]["run"]["gen_kwargs"] == {"max_gen_toks": DEMO_MAX_GEN_TOKENS}
 
 
 def test_sample_browser_shows_prompts_choices_loglikelihoods_and_verdicts(live, demo_entries):
@@ -44,7 +59,8 @@ def test_sample_browser_shows_prompts_choices_loglikelihoods_and_verdicts(live, 
     page = live.get(f"/api/entries/{entry}/samples/{LIVE_TASK}").json()
     assert page["total"] == 2
     sample = page["samples"][0]
-    assert sample["prompt"].startswith("Question:") and len(sample["choices"]) == len(sample["loglikelihoods"]) >= 3
+    assert sample["prompt"].rstrip().endswith("Answer:")
+    assert len(sample["choices"]) == len(sample["loglikelihoods"]) >= 3
     assert sample["prediction"] in sample["choices"] and sample["target"] in sample["choices"]
     assert sample["correct"] == (sample["prediction_index"] == sample["target_index"])
     wrong = live.get(f"/api/entries/{entry}/samples/{LIVE_TASK}", params={"wrong": "true"}).json()

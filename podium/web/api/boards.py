@@ -16,8 +16,9 @@ router = APIRouter(prefix="/api/boards", tags=["boards"], responses=VALIDATION)
 
 QUERY_DOC = (
     "Board state, all optional: q (search: `;` alternatives, `@field:value`, regex), type, precision "
-    "(comma lists), params_min, params_max (billions), preset (edge|consumer|mid|large|official), "
-    "hide (merged,moe,flagged,unavailable), sort (column key), order (asc|desc), scores (normalized|raw), "
+    "(comma lists), params_min, params_max (billions), preset (edge|consumer|mid|large|official|picks), "
+    "only (picked,official: maintainer's picks, official providers), hide (merged,moe,flagged,unavailable), "
+    "sort (column key), order (asc|desc), scores (normalized|raw), "
     "rank (static|dynamic), page, per_page (<= 200), pins (entry ids), cols (optional columns). "
     "Unknown parameters are refused."
 )

@@ -46,6 +46,7 @@ OPTIONAL = (
     Column("merged", "Merged", "bool"),
     Column("flagged", "Flagged", "bool"),
     Column("official", "Official provider", "bool"),
+    Column("picked", "Maintainer's pick", "bool", about="⭐ hand-picked by the maintainers"),
     Column("available", "Available", "bool"),
     Column("org", "Organisation", "text", search=True),
     Column("votes", "Votes", "number"),

@@ -19,7 +19,8 @@ def row_json(row: dict, query: BoardQuery, rank: int, pinned: bool) -> dict:
         "id": row["id"], "rank": rank, "pinned": pinned, "model": row["model"], "hub": row["hub"],
         "type": row["type"], "average": row["average"][mode], "complete": row["complete"],
         "scores": {k: v[mode] for k, v in row["scores"].items()},
-        "flag_reason": row["flag_reason"], "flag_url": row["flag_url"], "revision": row["revision"],
+        "flag_reason": row["flag_reason"], "flag_url": row["flag_url"], "pick_reason": row["pick_reason"],
+        "revision": row["revision"],
         "highlight": [] if query.search.empty else query.search.highlights(row["model"]),
         **{k: row.get(k) for k in OPTIONAL_KEYS},
     }

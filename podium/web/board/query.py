@@ -20,11 +20,12 @@ from podium.web.search import SearchQuery, parse_search
 
 TYPES = (*MODEL_TYPES, "unknown")
 HIDEABLE = ("merged", "moe", "flagged", "unavailable")
-PRESETS = {  # name -> (min B, max B, official only); ranges are [min, max)
-    "edge": (0.0, 3.0, False), "consumer": (3.0, 7.0, False), "mid": (7.0, 65.0, False),
-    "large": (65.0, None, False), "official": (None, None, True),
+ONLY = ("picked", "official")  # show only maintainer's picks (⭐) / official providers' models
+PRESETS = {  # name -> (min B, max B, the `only` set it keeps or None); ranges are [min, max)
+    "edge": (0.0, 3.0, None), "consumer": (3.0, 7.0, None), "mid": (7.0, 65.0, None),
+    "large": (65.0, None, None), "official": (None, None, "official"), "picks": (None, None, "picked"),
 }
-PARAMS = ("q", "type", "precision", "params_min", "params_max", "preset", "hide", "sort", "order", "scores",
+PARAMS = ("q", "type", "precision", "params_min", "params_max", "preset", "only", "hide", "sort", "order", "scores",
           "rank", "page", "per_page", "pins", "cols")
 MAX_PER_PAGE = 200
 MAX_PARAMS_B = 100_000.0
@@ -38,7 +39,7 @@ class BoardQuery:
     precisions: frozenset[str] = frozenset()
     params_min: float | None = None
     params_max: float | None = None
-    official_only: bool = False
+    only: frozenset[str] = frozenset()  # keep only the entries in every one of these sets (ONLY)
     hide: frozenset[str] = frozenset()
     sort: str = "average"
     descending: bool = True
@@ -92,9 +93,9 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
         raise InputError(unknown[0], f"Unknown filter {unknown[0][:40]!r}; the board understands: {', '.join(PARAMS)}.")
-    low, high, official = None, None, False
+    low, high, preset_only = None, None, None
     if params.get("preset"):
-        low, high, official = PRESETS[_one_of(params, "preset", tuple(PRESETS), "")]
+        low, high, preset_only = PRESETS[_one_of(params, "preset", tuple(PRESETS), "")]
     params_min = _number(params, "params_min", 0, MAX_PARAMS_B)
     params_max = _number(params, "params_max", 0, MAX_PARAMS_B)
     sortable = tuple(columns)
@@ -106,7 +107,8 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
         types=_choices(params, "type", TYPES), precisions=_choices(params, "precision", PRECISIONS),
         params_min=max(filter(lambda v: v is not None, (low, params_min)), default=None),
         params_max=min(filter(lambda v: v is not None, (high, params_max)), default=None),
-        official_only=official, hide=_choices(params, "hide", HIDEABLE),
+        only=_choices(params, "only", ONLY) | ({preset_only} if preset_only else set()),
+        hide=_choices(params, "hide", HIDEABLE),
         sort=_one_of(params, "sort", sortable, "average"),
         descending=_one_of(params, "order", ("desc", "asc"), "desc") == "desc",
         scores=_one_of(params, "scores", MODES, "normalized"),
@@ -126,8 +128,7 @@ def _kept(snapshot: Snapshot, query: BoardQuery) -> set[int] | None:
             chosen.append(set().union(*(snapshot.by_value[key].get(v, set()) for v in wanted)))
     if query.params_min is not None or query.params_max is not None:
         chosen.append(snapshot.params_ids(query.params_min, query.params_max))
-    if query.official_only:
-        chosen.append(snapshot.sets["official"])
+    chosen += [snapshot.sets[name] for name in sorted(query.only)]
     kept = set.intersection(*chosen) if chosen else None
     if query.hide:
         kept = (snapshot.everything if kept is None else kept) - set().union(*(snapshot.sets[h] for h in query.hide))

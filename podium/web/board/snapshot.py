@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from podium.eval.suites import SuiteSpec
 from podium.platform.config import Settings
 from podium.platform.leaderboard import BoardRow, leaderboard
-from podium.platform.models import Flag, Model, OfficialProvider, Result
+from podium.platform.models import Flag, Model, OfficialProvider, Pick, Result
 from podium.platform.vocab import MODEL_TYPES
 from podium.record import TaskScore
 from podium.web.board.columns import search_fields
@@ -64,7 +64,8 @@ class Snapshot:
         self.sets = {"merged": {r["id"] for r in rows if r["merged"]}, "moe": {r["id"] for r in rows if r["moe"]},
                      "flagged": {r["id"] for r in rows if r["flagged"]},
                      "unavailable": {r["id"] for r in rows if not r["available"]},
-                     "official": {r["id"] for r in rows if r["official"]}}
+                     "official": {r["id"] for r in rows if r["official"]},
+                     "picked": {r["id"] for r in rows if r["picked"]}}
         self.by_params = sorted((r["params"], r["id"]) for r in rows if r["params"] is not None)
         self._cache: dict[tuple, object] = {}
 
@@ -135,7 +136,8 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
         "submitted": f"{row.submitted_at:%Y-%m-%d}", "uploaded": None, "base_model": row.base_model or row.repo_id,
         "generation": row.generation, "co2": row.co2_kg, "moe": row.moe, "merged": row.merged,
         "flagged": row.flagged, "flag_reason": row.flag_reason, "flag_url": flag[1] if flag else None,
-        "official": row.official, "available": row.available, "votes": row.votes,
+        "official": row.official, "picked": row.picked, "pick_reason": row.pick_reason,
+        "available": row.available, "votes": row.votes,
         "revision": row.revision, "hub": row.source == "hub",
         "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
         "complete": complete, "scores": scores, "static_rank": {},
@@ -143,7 +145,7 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
 
 
 def fingerprint(session: Session) -> tuple:
-    """Changes whenever a board could look different: results, flags, availability, providers."""
+    """Changes whenever a board could look different: results, flags, availability, providers, picks."""
     return tuple(session.execute(select(
         select(func.max(Result.id)).scalar_subquery(),
         select(func.count(Result.id)).scalar_subquery(),
@@ -152,6 +154,8 @@ def fingerprint(session: Session) -> tuple:
         select(func.count(Model.id)).scalar_subquery(),
         select(func.sum(case((Model.available, 1), else_=0))).scalar_subquery(),
         select(func.count(OfficialProvider.id)).scalar_subquery(),
+        select(func.max(Pick.id)).scalar_subquery(),
+        select(func.count(Pick.id)).where(Pick.removed_at.is_(None)).scalar_subquery(),
     )).one())
 
 

@@ -12,9 +12,10 @@ from podium.tracing.verdict import DERIVED_LOG10_P
 from podium.web.api.boards import board_view
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
-from podium.web.board.query import HIDEABLE
+from podium.web.board.query import HIDEABLE, ONLY
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import Caller, caller, db, state
+from podium.web.notices import board_notices
 from podium.web.pages.render import page, to_json
 from podium.web.tracing_board import provenance_checks, traces_dir, tracing_rows
 from podium.web.visibility import records_for, sight, text_for
@@ -23,16 +24,21 @@ router = APIRouter(include_in_schema=False)
 
 ICONS = {**{name: symbol for name, (symbol, _) in MODEL_TYPE_LABELS.items()}, "unknown": UNKNOWN_TYPE_LABEL[0]}
 PRESET_LABELS = (("edge", "Edge 0-3B"), ("consumer", "Consumer 3-7B"), ("mid", "Mid-range 7-65B"),
-                 ("large", "Large 65B+"), ("official", "Official providers"))
+                 ("large", "Large 65B+"), ("official", "Official providers"), ("picks", "⭐ Maintainer's picks"))
+ONLY_LABELS = {"picked": "⭐ maintainer's picks", "official": "official providers"}
 SLIDER_STEPS = (0, 0.5, 1, 1.5, 3, 7, 8, 13, 14, 35, 65, 70, 140, None)
 
 
 def _board(request: Request, name: str, who: Caller):
     suite, query, result = board_view(request, name)
+    web = state(request)
+    with web.read_factory() as session:
+        notices = board_notices(session, web.config.data_notice, suite.name)
     data = {"suite": suite.name, "columns": [column_json(c) for c in all_columns(suite.tasks).values()],
             "page": page_json(suite, query, result), "slider_steps": SLIDER_STEPS, "icons": ICONS}
-    return page(request, "board.html", who, suite=suite, data=to_json(data), presets=PRESET_LABELS,
-                types=list(ICONS.items()), precisions=PRECISIONS, hideable=HIDEABLE, slider_steps=SLIDER_STEPS)
+    return page(request, "board.html", who, suite=suite, data=to_json(data), notices=notices, presets=PRESET_LABELS,
+                types=list(ICONS.items()), precisions=PRECISIONS, hideable=HIDEABLE,
+                only=[(o, ONLY_LABELS[o]) for o in ONLY], slider_steps=SLIDER_STEPS)
 
 
 @router.get("/")

@@ -13,6 +13,7 @@ from podium.web.deps import Caller, caller, db, require_user, state
 from podium.web.entries import entry_detail, latest_result, suite_of
 from podium.web.entry_view import data_files_url, entry_view
 from podium.web.inputs import InputError, id_list
+from podium.web.notices import entry_notices
 from podium.web.pages.render import page, redirect, safe_next, to_json
 from podium.web.params import ObjectId
 from podium.web.visibility import may_see_samples, sight, spec_of, task_visibility
@@ -30,8 +31,10 @@ def entry_page(request: Request, entry_id: ObjectId, who: Caller = Depends(calle
     files = samples.task_files(suite.tasks, result) if result and suite else {}
     browsable = {k: v for k, v in files.items() if may_see_samples(v["visibility"], seen_by)}
     hidden = [v["title"] for k, v in files.items() if k not in browsable]
+    notices = entry_notices(state(request).config.data_notice, detail)
     return page(request, "entry.html", who, e=entry_view(detail, seen_by, data_files_url(entry_id)), hidden=hidden,
-                operator=seen_by.role == "operator", samples_data=to_json({"entry": entry_id, "tasks": browsable}))
+                operator=seen_by.role == "operator", notices=notices,
+                samples_data=to_json({"entry": entry_id, "tasks": browsable}))
 
 
 @router.post("/entries/{entry_id}/vote")
@@ -41,26 +44,42 @@ def vote(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_us
     return redirect(safe_next(back))
 
 
+def _repo_of(session: Session, entry_id: int) -> str:
+    sub = session.get(Submission, entry_id)
+    if sub is None:
+        raise InputError("entry", f"There is no entry #{entry_id}.")
+    return sub.model.repo_id
+
+
 @router.post("/entries/{entry_id}/flag")
 def flag(request: Request, entry_id: ObjectId, reason: str = Form(max_length=2000),
          evidence_url: str = Form("", max_length=500), actor: Actor = Depends(require_user),
          session: Session = Depends(db)):
-    sub = session.get(Submission, entry_id)
-    if sub is None:
-        raise InputError("entry", f"There is no entry #{entry_id}.")
-    actions.flag(session, sub.model.repo_id, reason, evidence_url, actor)
+    actions.flag(session, _repo_of(session, entry_id), reason, evidence_url, actor)
     state(request).boards.invalidate()
     return redirect(f"/entries/{entry_id}#flags")
 
 
 @router.post("/entries/{entry_id}/unflag")
 def unflag(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
-    sub = session.get(Submission, entry_id)
-    if sub is None:
-        raise InputError("entry", f"There is no entry #{entry_id}.")
-    actions.unflag(session, sub.model.repo_id, actor)
+    actions.unflag(session, _repo_of(session, entry_id), actor)
     state(request).boards.invalidate()
     return redirect(f"/entries/{entry_id}#flags")
+
+
+@router.post("/entries/{entry_id}/pick")
+def pick(request: Request, entry_id: ObjectId, reason: str = Form(max_length=2000),
+         actor: Actor = Depends(require_user), session: Session = Depends(db)):
+    actions.pick(session, _repo_of(session, entry_id), reason, actor)
+    state(request).boards.invalidate()
+    return redirect(f"/entries/{entry_id}#pick")
+
+
+@router.post("/entries/{entry_id}/unpick")
+def unpick(request: Request, entry_id: ObjectId, actor: Actor = Depends(require_user), session: Session = Depends(db)):
+    actions.unpick(session, _repo_of(session, entry_id), actor)
+    state(request).boards.invalidate()
+    return redirect(f"/entries/{entry_id}#pick")
 
 
 @router.get("/compare")
@@ -72,9 +91,11 @@ def compare_page(request: Request, ids: str = Query("", max_length=100), who: Ca
     comparison = compare_scores(session, chosen)
     seen_by = sight(who.actor)
     suites = [e["suite"] for e in comparison["entries"]]
+    # Samples compare where every entry was scored (a demo or partial run leaves tasks out).
     browsable = [t["key"] for t in comparison["tasks"]
-                 if all(may_see_samples(task_visibility(spec_of(s, t["key"]), bool(t["private"])), seen_by)
-                        for s in suites)]
+                 if all(v and v["raw"] is not None for v in t["values"])
+                 and all(may_see_samples(task_visibility(spec_of(s, t["key"]), bool(t["private"])), seen_by)
+                         for s in suites)]
     return page(request, "compare.html", who, comparison=comparison, ids=",".join(map(str, chosen)),
                 data=to_json({"ids": chosen, "tasks": browsable,
                               "titles": {t["key"]: t["title"] for t in comparison["tasks"]},

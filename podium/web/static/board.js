@@ -78,6 +78,7 @@
                               "aria-pressed": String(pinned), "data-id": row.id}, "📌");
     const cell = el("td", {class: "model"}, pin, " ", el("a", {href: `/entries/${row.id}`}, highlighted(row.model, row.highlight)));
     if (row.hub) cell.append(" ", el("a", {href: `https://huggingface.co/${row.model}`, class: "hub", title: "on the Hugging Face Hub", rel: "noopener"}, "↗"));
+    if (row.picked) cell.append(" ", el("span", {class: "pick", title: "Maintainer's pick: " + row.pick_reason}, "⭐"));
     if (row.flagged) cell.append(" ", el("a", {href: row.flag_url || `/entries/${row.id}#flags`, class: "flag", title: "Flagged: " + (row.flag_reason || "see evidence")}, "🚩"));
     return cell;
   }
@@ -154,7 +155,7 @@
       const value = state[name] || (name === "scores" ? "normalized" : "static");
       for (const r of $$(`input[name=${name}]`)) r.checked = r.value === value;
     }
-    for (const name of ["type", "precision", "hide"]) {
+    for (const name of ["type", "precision", "only", "hide"]) {
       const chosen = new Set(list(name));
       for (const box of $$(`input[name=${name}]`)) box.checked = chosen.has(box.value);
     }
@@ -182,7 +183,7 @@
     for (const name of ["scores", "rank"]) {
       for (const r of $$(`input[name=${name}]`)) r.addEventListener("change", () => change(() => { state[name] = r.value; }, true));
     }
-    for (const name of ["type", "precision", "hide"]) {
+    for (const name of ["type", "precision", "only", "hide"]) {
       for (const box of $$(`input[name=${name}]`)) box.addEventListener("change", () => change(() => setList(name, $$(`input[name=${name}]:checked`).map((b) => b.value))));
     }
     const slide = () => change(() => {

@@ -79,7 +79,7 @@ def test_leaderboard_is_one_row_per_entry_from_one_query(board_db):
     b, a = board.rows
     assert (b.model_type, b.chat_template, b.flagged, b.flag_reason, b.official) == (
         "chat", True, True, "Trained on the test set.", True)
-    assert (b.tasks["arc"]["raw"], b.tasks["arc"]["normalized"], b.tasks["gsm8k"]["normalized"], b.votes) == (
+    assert (b.tasks["arc"].raw, b.tasks["arc"].normalized, b.tasks["gsm8k"].normalized, b.votes) == (
         0.6, 60.0, 30.0, 1)
     assert b.gpu_hours == 2.0 and b.co2_kg == pytest.approx(2.0 * 0.7 * 269.8 / 1000)
     assert (a.job, a.average, a.average_complete, a.votes, a.flagged) == (

@@ -146,7 +146,7 @@ def test_overlay_end_to_end_through_the_worker_to_the_board(sqlite_db, home, mir
         assert result.provenance["model"]["content_hash"] == receipt.revision  # the overlay's own files
         row = leaderboard(s, settings, "openllm-v1").rows[0]
         assert (row.repo_id, row.weight_type, row.base_model) == (name, kind, "acme/good")
-        assert row.tasks["arc_challenge"]["raw"] == result.tasks["arc_challenge"]["raw"]
+        assert row.tasks["arc_challenge"].raw == result.tasks["arc_challenge"]["raw"]
         entry = entry_detail(s, receipt.submission_id)
     assert entry["metadata"]["base_revision"] == content_hash(mirror / "acme" / "good")
     assert f"--weights {kind.lower()} --base-model acme/good --base-revision" in entry["provenance"]["reproduce"]

@@ -16,6 +16,13 @@ Module map:
   kvcache.py    KVBuffer (preallocated croppable model cache), PrefixCache (byte budget, LRU)
   forward.py    ModelRunner: the only model call, logits for selected positions, capability probe
   memory.py     peak RSS / CUDA memory sampling
+  reporting.py  the backend's counters and peaks (engine_stats, describe_batch)
+  devices.py    --device / --dtype / --gpus resolved once per run (auto rules, refusals)
+  sizing.py     what batch_size "auto" means for the engine (decode rows, pack sizes, KV budget)
+  placement.py  models split over several GPUs: the device map both backends load with
+  loading.py    load_causal_lm: the one function the engine loads weights through
+  hardware.py   the result's hardware block (device, GPUs, dtype, batch size, peak GPU memory)
+  routing.py    the `vllm` backend: generation through vLLM, log-likelihood through the engine
   toymodels.py  random-init GPT-2/Llama models with local tokenizers, for tests and benchmarks
 """
 

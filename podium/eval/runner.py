@@ -8,6 +8,7 @@ A task whose data is missing is recorded as unavailable and the rest still runs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -16,7 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podium import paths
-from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, UsageError
+from podium.engine import devices, hardware, placement
+from podium.engine.devices import RunDevice
+from podium.engine.routing import build_routed, require_vllm
+from podium.engine.sizing import parse_batch_size
+from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, PodiumError, UsageError
 from podium.eval import provenance
 from podium.eval.model_ref import ModelRef, check_loadable, resolve_model
 from podium.eval.normalize import suite_average
@@ -25,8 +30,8 @@ from podium.eval.scoring import TaskScore, score_task
 from podium.eval.suites import DEFAULT_SUITE, TaskSpec, get_suite
 
 PODIUM_TASKS_DIR = Path(__file__).parent / "tasks"
-BACKENDS = ("hf", "podium")
-DTYPES = ("float32", "bfloat16", "float16")
+BACKENDS = ("hf", "podium", "vllm")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
 
@@ -39,10 +44,13 @@ class EvalRequest:
     revision: str | None = None
     limit: float | None = None
     backend: str = "podium"
-    """"podium" (the exact prefix-sharing engine) or "hf" (lm-eval's own backend, for comparison)."""
-    device: str = "cpu"
-    dtype: str = "float32"
-    batch_size: int = 1
+    """"podium" (the exact prefix-sharing engine), "hf" (lm-eval's own backend, for comparison) or "vllm"
+    (generation through vLLM, log-likelihood exact: podium.engine.routing)."""
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int | str = "auto"
+    gpus: int = 1
+    """GPUs the model is split over (podium.engine.placement)."""
     chat_template: bool = False
     data_dir: Path | None = None
     gen_kwargs: dict | None = None
@@ -59,10 +67,14 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"Unknown backend '{req.backend}'.", hint=f"Choose among: {', '.join(BACKENDS)}.")
     if req.dtype not in DTYPES:
         raise UsageError(f"Unknown dtype '{req.dtype}'.", hint=f"Choose among: {', '.join(DTYPES)}.")
+    if req.backend == "vllm":
+        require_vllm(req.gpus)
     if req.limit is not None and req.limit <= 0:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
-    if req.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
+    try:
+        parse_batch_size(req.batch_size)
+    except ValueError as err:
+        raise UsageError(f"--batch-size: {err}.", hint="Pass auto (the default) or a positive integer.") from None
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",
@@ -77,17 +89,24 @@ def _go_offline(ref: ModelRef, data: Path | None) -> None:
             os.environ.setdefault(var, "1")
 
 
-def build_lm(req: EvalRequest, ref: ModelRef):
+def build_lm(req: EvalRequest, ref: ModelRef, run_device: RunDevice):
     """The lm-eval model object for the chosen backend (built once for all tasks)."""
     from lm_eval.api.registry import get_model
 
     if req.backend == "podium":
         import podium.engine  # noqa: F401  (registers the backend)
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False, **req.extra_model_args}
-    if ref.source == "hub" and ref.revision:
-        args["revision"] = ref.revision
+    revision = ref.revision if ref.source == "hub" else None
+    args = {"pretrained": ref.load_path, "dtype": run_device.dtype, "trust_remote_code": False,
+            **placement.model_args(run_device, ref.load_path, revision), **req.extra_model_args}
+    if revision:
+        args["revision"] = revision
     try:
-        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
+        if req.backend == "vllm":
+            return build_routed(args, req.batch_size, run_device.device, run_device.gpus)
+        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size,
+                                                                 "device": run_device.device})
+    except PodiumError:
+        raise
     except (MemoryError, RuntimeError) as err:
         if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
             raise OutOfMemoryError(
@@ -166,6 +185,10 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     specs = suite.select(req.tasks) if suite.kind == "lm-eval" else suite.tasks  # trace: both columns, always
     ref = resolve_model(req.model, req.revision)
     facts = check_loadable(ref, chat_template=req.chat_template)
+    run_device = devices.resolve(req.device, req.dtype, req.gpus, checkpoint=lambda: devices.checkpoint_dtype(
+        ref.load_path, ref.revision if ref.source == "hub" else None))
+    req = dataclasses.replace(req, device=run_device.device, dtype=run_device.dtype,
+                              batch_size=parse_batch_size(req.batch_size))
     data = paths.data_dir(req.data_dir)
     _go_offline(ref, data)
     paths.ensure_nltk_data()
@@ -173,11 +196,12 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
     if suite.kind == "trace":
-        return _run_trace_suite(req, suite, ref, facts, data, output, started_at, t0)
+        return _run_trace_suite(req, suite, ref, facts, data, output, started_at, t0, run_device)
     runs = _run_groups(specs)
     progress = Progress(output / "progress.json", task_count=len(runs))
     progress.update()
-    lm = build_lm(req, ref)
+    lm = build_lm(req, ref, run_device)
+    hardware.observe(lm)
     manager = task_manager()
     usage = DataUsage(data_dir=data) if data is not None else None
 
@@ -211,7 +235,7 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     podium_block = {
         **_block_head(suite, {key: scores[key].as_dict() for key in (s.key for s in specs)}, average, complete),
         "missing_tasks": [k for k, s in scores.items() if s.status != "ok"],
-        **_provenance(req, ref, facts, started_at, t0),
+        **_provenance(req, ref, facts, started_at, t0, hardware.describe(lm, run_device, req.batch_size)),
         "data": _data_block(data, usage.files if usage else {}, usage.differences if usage else {}),
         "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
     }
@@ -231,7 +255,7 @@ def _data_block(data: Path | None, files: dict, differences: dict) -> dict:
             "files": files, "differences": differences}
 
 
-def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t0: float) -> dict:
+def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t0: float, machine: dict) -> dict:
     """The model, run and versions blocks every result carries."""
     return {
         "model": {**ref.as_dict(), **facts, "dtype": req.dtype, "chat_template": req.chat_template},
@@ -240,6 +264,7 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
             "device": req.device,
             "dtype": req.dtype,
             "batch_size": req.batch_size,
+            "hardware": machine,
             "limit": req.limit,
             "gen_kwargs": req.gen_kwargs,
             "seeds": provenance.SEEDS,
@@ -253,7 +278,7 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, started_at: str, t
 
 
 def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: Path | None, output: Path,
-                     started_at: str, t0: float) -> dict:
+                     started_at: str, t0: float, run_device: RunDevice) -> dict:
     """The `trace` suite: perplexity and the match test against the base (podium.tracing.suite)."""
     from podium.tracing.suite import data_files, evaluate_trace_suite
 
@@ -265,7 +290,7 @@ def _run_trace_suite(req: EvalRequest, suite, ref: ModelRef, facts: dict, data: 
     podium_block = {
         **_block_head(suite, tasks, None, False),
         "missing_tasks": [k for k, t in tasks.items() if t["status"] != "ok"],
-        **_provenance(req, ref, facts, started_at, t0),
+        **_provenance(req, ref, facts, started_at, t0, hardware.describe(None, run_device, req.batch_size)),
         "data": _data_block(data, data_files(data), {}),
         **extra,
     }

@@ -223,7 +223,7 @@ class PodiumLM(EngineReporting, TemplateLM):
         gpus = torch.cuda.device_count()
         budget = {i: max_memory_per_gpu for i in range(gpus)} if max_memory_per_gpu is not None else None
         name = get_dtype(dtype)
-        name = str(self._config.dtype if name == "auto" else name).removeprefix("torch.")
+        name = str((self._config.dtype or "float32") if name == "auto" else name).removeprefix("torch.")
         return placement.plan_device_map(self._config, name, gpus, budget)
 
     # -- lm-eval interface: properties -------------------------------------------------------

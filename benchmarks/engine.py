@@ -58,6 +58,8 @@ class BackendRun:
     tokens: int = 0
     peak_rss_mb: float = 0.0
     responses: list = field(default_factory=list)
+    peak_gpu_mb: float | None = None
+    """Sum over GPUs of each one's peak allocation during the call (None without CUDA)."""
 
 
 @dataclass
@@ -129,7 +131,9 @@ def run_backend(lm, instances, kind: str, token_counter) -> BackendRun:
             out = lm.generate_until(instances, disable_tqdm=True)
         seconds = time.perf_counter() - t0
         cpu = _cpu_seconds() - c0
-    return BackendRun(seconds, cpu, token_counter() - before, mem.report.rss_peak / 2**20, out)
+    gpu = mem.report.cuda_peak
+    return BackendRun(seconds, cpu, token_counter() - before, mem.report.rss_peak / 2**20, out,
+                      round(gpu / 2**20, 1) if gpu is not None else None)
 
 
 def _cpu_seconds() -> float:

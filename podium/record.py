@@ -154,6 +154,8 @@ class RunSettings:
     gpu_name: str | None = None
     gpu_count: int | None = None
     peak_gpu_memory_mb: float | None = None
+    hardware: Mapping[str, Any] | None = None
+    """The whole hardware block (`podium.engine.hardware.describe`): devices, placement, batch plan, peaks."""
 
 
 @dataclass(frozen=True)

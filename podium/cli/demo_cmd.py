@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from podium import paths
+from podium.cli.eval_cmd import add_hardware_flags
 
 
 def demo_data_dir() -> tuple[Path, bool]:
@@ -34,7 +35,8 @@ def _run(args) -> int:
     model_id = args.model or next(iter(models))
     output = paths.podium_home() / "runs" / model_id.replace("/", "__") / args.suite
     record = run_evaluation(EvalRequest(model=model_id, output=output, suite=args.suite, limit=args.limit,
-                                        data_dir=data, backend=args.backend))
+                                        data_dir=data, backend=args.backend, device=args.device,
+                                        batch_size=args.batch_size))
     print(summary_table(record))
     print(f"\nResults: {output / 'results.json'}")
     return 0
@@ -46,4 +48,5 @@ def register(subparsers) -> None:
     p.add_argument("--suite", default="openllm-v1")
     p.add_argument("--limit", type=int, default=5)
     p.add_argument("--backend", default="podium", help="podium (default) or hf (lm-eval's own)")
+    add_hardware_flags(p)
     p.set_defaults(func=_run)

@@ -27,6 +27,13 @@ def _gen_kwargs(text: str | None) -> dict | None:
         raise UsageError(f"--gen-kwargs '{text}' is not of the form key=value,key=value.") from None
 
 
+def add_hardware_flags(p) -> None:
+    """--device and --batch-size, shared by `podium eval` and `podium demo`."""
+    p.add_argument("--device", default="auto", help="auto (default: CUDA when available, else CPU), cpu, cuda, cuda:N")
+    p.add_argument("--batch-size", default="auto",
+                   help="auto (default) or a positive integer: the most rows decoded together (see README)")
+
+
 def _run(args) -> int:
     from tqdm import tqdm
 
@@ -47,6 +54,7 @@ def _run(args) -> int:
         device=args.device,
         dtype=args.dtype,
         batch_size=args.batch_size,
+        gpus=args.gpus,
         chat_template=args.chat_template,
         data_dir=Path(args.data_dir) if args.data_dir else None,
         gen_kwargs=_gen_kwargs(args.gen_kwargs),
@@ -87,11 +95,13 @@ def register(subparsers) -> None:
     p.add_argument("--output", required=True, help="folder for results.json and details/")
     p.add_argument("--limit", type=_limit, help="documents per task (or a fraction below 1), for quick runs")
     p.add_argument("--backend", default="podium",
-                   help="scoring backend: podium (default: exact, prefix-sharing) "
-                   "or hf (lm-eval's own, for comparison)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="float32", help=", ".join(DTYPES))
-    p.add_argument("--batch-size", type=int, default=1)
+                   help="scoring backend: podium (default: exact, prefix-sharing), hf (lm-eval's own, for comparison) "
+                   "or vllm (generation through vLLM, log-likelihood exact; extra podium[vllm], CUDA)")
+    add_hardware_flags(p)
+    p.add_argument("--dtype", default="auto",
+                   help="auto (default: float32 on the CPU, the checkpoint's float16/bfloat16 on a GPU), "
+                   + ", ".join(DTYPES))
+    p.add_argument("--gpus", type=int, default=1, help="split the model over this many GPUs (default 1)")
     p.add_argument("--weights", default="original", help="original (default), adapter (a PEFT adapter merged into "
                    "--base-model) or delta (added to --base-model tensor by tensor)")
     p.add_argument("--base-model", help="--weights adapter|delta: the base model (folder or hub id)")

@@ -19,6 +19,13 @@ Module map:
   weights.py    adapter (PEFT) and delta weights merged into a plain model folder, with their checks
   quantization.py  8bit/4bit/GPTQ/AWQ: what this machine can run, and the load arguments
   demo.py       the tiny offline demo models (built with the top-level `workshop` package's toy builders)
+  reporting.py  the backend's counters and peaks (engine_stats, describe_batch)
+  devices.py    --device / --dtype / --gpus resolved once per run (auto rules, refusals)
+  sizing.py     what batch_size "auto" means for the engine (decode rows, pack sizes, KV budget)
+  placement.py  models split over several GPUs: the device map both backends load with
+  loading.py    load_causal_lm: the one function the engine loads weights through
+  hardware.py   the result's hardware block (device, GPUs, dtype, batch size, peak GPU memory)
+  routing.py    the `vllm` backend: generation through vLLM, log-likelihood through the engine
 """
 
 import lm_eval.models  # noqa: F401  (registers lm-eval's backends before ours)

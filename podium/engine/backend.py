@@ -17,17 +17,14 @@ exactly as `HFLM` does. Copying the current rule, not the old one, is what keeps
 two backends identical.
 
 Construction mirrors `HFLM(pretrained=..., revision=..., dtype=..., device=...,
-batch_size=..., max_length=..., add_bos_token=..., prefix_token_id=...)`; models are
-loaded with `AutoModelForCausalLM` and `trust_remote_code` is always refused.
-`batch_size`: an integer caps the rows decoded together by `generate_until`, as it caps
-the rows of `HFLM`'s `generate` (so `batch_size=1` decodes one row at a time); "auto",
-the default, lets the engine choose (32 rows on CPU, `max_batch_size` on CUDA, always
-within `kv_budget_mb`). Log-likelihood forwards are sized in tokens (`pack_tokens`),
-not requests. No option changes any result, only speed and memory.
-Engine options: `prefix_cache_mb` (byte budget of the prefix KV cache),
-`pack_tokens` (most tokens per packed log-likelihood forward), `chunk_tokens` (longest
-single causal forward of a long context), `kv_budget_mb` (KV memory for
-one decode batch), `packing` (False forces one branch per forward).
+batch_size=..., max_length=..., add_bos_token=..., prefix_token_id=..., parallelize=...)`;
+weights load through `loading.load_causal_lm` and `trust_remote_code` is always refused.
+`batch_size` and the engine's sizes (`pack_tokens`, `chunk_tokens`, `kv_budget_mb`) are
+described in `sizing.py`; `prefix_cache_mb` is the byte budget of the prefix KV cache and
+`packing=False` forces one branch per forward. No option changes any result, only speed
+and memory. `parallelize=True` splits the model over the visible GPUs as lm-eval's `hf`
+does (`device_map="auto"` within `max_memory_per_gpu`), or as an explicit `device_map`
+says (`placement.py`); offloading to the CPU or disk is refused.
 """
 
 from __future__ import annotations
@@ -53,11 +50,13 @@ from lm_eval.models.utils import (
 from lm_eval.models.utils_hf import get_dtype
 from tqdm import tqdm
 
-from podium.engine import hf_rules
-from podium.engine.forward import ModelRunner, attention_window
+from podium.engine import hf_rules, placement, sizing
+from podium.engine.forward import ModelRunner, attention_window, text_config
 from podium.engine.generator import GreedyGenerator
 from podium.engine.kvcache import PrefixCache
+from podium.engine.loading import load_causal_lm
 from podium.engine.memory import PeakMemory
+from podium.engine.reporting import EngineReporting
 from podium.engine.requests import plan_loglikelihood
 from podium.engine.scorer import LoglikelihoodScorer
 from podium.engine.stops import make_stop_rule
@@ -74,7 +73,7 @@ def _as_bool(v) -> bool | None:
 
 
 @register_model("podium")
-class PodiumLM(TemplateLM):
+class PodiumLM(EngineReporting, TemplateLM):
     """Exact lm-eval scores, computed with prefix sharing and batched greedy decoding."""
 
     backend = "causal"
@@ -105,29 +104,38 @@ class PodiumLM(TemplateLM):
         think_end_token: str | int | None = None,
         enable_thinking: bool | None = None,
         chat_template_args: dict[str, Any] | None = None,
+        # lm-eval's pipeline placement over several GPUs (placement.py).
+        parallelize: bool | None = False,
+        device_map: dict | None = None,
+        max_memory_per_gpu: int | str | None = None,
+        max_cpu_memory: int | str | None = None,
         # Accepted for drop-in compatibility with `hf` model_args; they do not change results here.
         logits_cache: bool | None = True,
         softmax_dtype: str | torch.dtype | None = None,
         backend: str = "default",
-        parallelize: bool | None = False,
         peft: str | None = None,
         delta: str | None = None,
         **model_kwargs,
     ) -> None:
         super().__init__()
         if _as_bool(trust_remote_code):
-            raise ValueError(
-                "podium backend: trust_remote_code=True is refused; only stock transformers models are run")
-        if _as_bool(parallelize):
-            raise ValueError("podium backend: parallelize=True is not supported (single device)")
+            raise ValueError("podium backend: trust_remote_code=True is refused; only stock transformers models are run")
         if peft or delta:
             raise ValueError("podium backend: peft/delta adapters are not supported; merge them into the weights")
         if backend not in ("default", "causal"):
             raise ValueError(f"podium backend only runs causal LMs (backend={backend!r})")
+        if max_cpu_memory is not None:
+            raise ValueError("podium backend: max_cpu_memory (offloading to the CPU) is refused; the model must fit "
+                             "in the GPUs it is split over")
+        parallel = bool(_as_bool(parallelize))
+        if device_map is not None and not parallel:
+            raise ValueError("podium backend: device_map is only used with parallelize=True")
         if softmax_dtype is not None:
             log.info("podium backend computes log_softmax in float32 regardless of softmax_dtype=%s", softmax_dtype)
 
         self._device = hf_rules.pick_device(device)
+        if parallel and self._device.type != "cuda":
+            raise ValueError("podium backend: parallelize=True splits the model over CUDA GPUs; none is in use")
         if isinstance(pretrained, str):
             revision = str(revision)
             self._config = transformers.AutoConfig.from_pretrained(
@@ -142,18 +150,17 @@ class PodiumLM(TemplateLM):
             pretrained, tokenizer, revision, subfolder, _as_bool(use_fast_tokenizer), _as_bool(add_bos_token)
         )
         if isinstance(pretrained, str):
-            self._model = transformers.AutoModelForCausalLM.from_pretrained(
-                pretrained,
-                revision=revision,
-                dtype=get_dtype(dtype),
-                trust_remote_code=False,
-                subfolder=subfolder,
-                device_map={"": str(self._device)},
-                **model_kwargs,
-            )
+            if parallel and device_map is None:
+                device_map = self._plan_split(dtype, max_memory_per_gpu)
+            self._model = load_causal_lm(pretrained, revision=revision, subfolder=subfolder, dtype=dtype,
+                                         device=self._device, device_map=device_map, **model_kwargs)
         else:
+            if parallel:
+                raise ValueError("podium backend: parallelize=True needs a model name, not a loaded model")
             self._model = pretrained
-            self._device = next(pretrained.parameters()).device
+        self._device = placement.input_device(self._model)
+        if placement.is_split(self._model):
+            placement.keep_selection_on_host(self._model)
         self._model.eval()
         if hasattr(self._model, "tie_weights"):
             self._model.tie_weights()
@@ -179,42 +186,47 @@ class PodiumLM(TemplateLM):
         self.custom_prefix_token_id = int(prefix_token_id) if prefix_token_id is not None else None
         self.pretrained = pretrained if isinstance(pretrained, str) else getattr(pretrained, "name_or_path", "")
         self.revision = revision
-        auto = batch_size is None or str(batch_size).startswith("auto")
-        self.batch_size_per_gpu = (batch_size or "auto") if auto else int(batch_size)
-        self.max_batch_size = int(max_batch_size or 64)
 
-        on_cuda = self._device.type == "cuda"
-        self.pack_tokens = int(pack_tokens) if pack_tokens else (2048 if on_cuda else 512)
-        self.chunk_tokens = int(chunk_tokens) if chunk_tokens else (8192 if on_cuda else 2048)
-        self.kv_budget_bytes = (int(float(kv_budget_mb) * 2**20) if kv_budget_mb
-                                else hf_rules.default_kv_budget(self._device))
+        text_cfg = text_config(self._config)
+        self.batch_plan = sizing.plan_batch(
+            batch_size, on_cuda=self._device.type == "cuda", free_bytes=sizing.free_memory(self._device),
+            vocab=int(getattr(text_cfg, "vocab_size", 0) or 0), hidden=int(getattr(text_cfg, "hidden_size", 0) or 0),
+            max_batch_size=int(max_batch_size or 64), pack_tokens=pack_tokens, chunk_tokens=chunk_tokens,
+        )
+        self.batch_size_per_gpu = self.batch_plan.requested
+        self.pack_tokens, self.chunk_tokens = self.batch_plan.pack_tokens, self.batch_plan.chunk_tokens
         cache_mb = DEFAULT_PREFIX_CACHE_MB if prefix_cache_mb is None else float(prefix_cache_mb)
         self.prefix_cache = PrefixCache(int(cache_mb * 2**20))
 
         autocast = get_dtype(mixed_precision_dtype) if mixed_precision_dtype is not None else None
-        self.runner = ModelRunner(self._model, autocast_dtype=autocast)
+        self.runner = ModelRunner(self._model, autocast_dtype=autocast, keep_on_host=placement.is_split(self._model))
         window = attention_window(self._config)
         allow_tree = bool(_as_bool(packing) is not False) and (
             window is None or window >= self.max_length + self.pack_tokens)
         self.runner.probe(allow_tree=allow_tree)
+        layer_devices = self.runner.layer_devices or [self._device] * self.runner.num_layers
+        self.kv_budget_bytes = int(float(kv_budget_mb) * 2**20) if kv_budget_mb else sizing.kv_budget(layer_devices)
         self.scorer = LoglikelihoodScorer(
             self.runner, pack_tokens=self.pack_tokens, chunk_tokens=self.chunk_tokens, max_length=self.max_length
         )
         self.generator = GreedyGenerator(
             self.runner,
             self.tokenizer,
-            max_rows=self._decode_rows(),
+            max_rows=self.batch_plan.decode_rows,
             kv_budget_bytes=self.kv_budget_bytes,
             prefix_cache=self.prefix_cache if cache_mb > 0 else None,
         )
         self.peak = {"peak_rss_mb": 0.0}
+        self.cuda_peaks: list[int] = []
         self.hf_generate_requests = 0
 
-    # -- construction helpers ---------------------------------------------------------------
-    def _decode_rows(self) -> int:
-        if isinstance(self.batch_size_per_gpu, int):
-            return max(1, self.batch_size_per_gpu)
-        return self.max_batch_size if self._device.type == "cuda" else min(self.max_batch_size, 32)
+    def _plan_split(self, dtype, max_memory_per_gpu) -> dict:
+        """As `HFLM` with `parallelize=True`: every visible GPU, each within `max_memory_per_gpu` if given."""
+        gpus = torch.cuda.device_count()
+        budget = {i: max_memory_per_gpu for i in range(gpus)} if max_memory_per_gpu is not None else None
+        name = get_dtype(dtype)
+        name = str((self._config.dtype or "float32") if name == "auto" else name).removeprefix("torch.")
+        return placement.plan_device_map(self._config, name, gpus, budget)
 
     # -- lm-eval interface: properties -------------------------------------------------------
     @property
@@ -382,67 +394,6 @@ class PodiumLM(TemplateLM):
                 continue_final_message=not add_generation_prompt,
                 **self.chat_template_args,
             )
-
-    # -- reporting ---------------------------------------------------------------------------
-    def get_model_info(self) -> dict:
-        return {
-            "model_num_parameters": sum(p.numel() for p in self._model.parameters()),
-            "model_dtype": self._model.dtype,
-            "model_revision": self.revision,
-            "model_sha": "",
-            "engine": "podium",
-            "engine_mode": self.runner.caps.mode,
-        }
-
-    def _note_peak(self, mem: PeakMemory) -> None:
-        for k, v in mem.report.as_dict().items():
-            if k.startswith("peak_"):
-                self.peak[k] = max(self.peak.get(k, 0.0), v)
-
-    def engine_stats(self) -> dict:
-        """Counters for reports and benchmarks (cumulative over this instance's calls)."""
-        s, g, f, pc = self.scorer.stats, self.generator.stats, self.runner.stats, self.prefix_cache.stats
-        return {
-            "mode": self.runner.caps.mode,
-            "mode_notes": list(self.runner.caps.notes),
-            "forward_calls": f.calls,
-            "forwarded_tokens": f.tokens,
-            "ll_requests": s.requests,
-            "ll_forwarded_tokens": s.forwarded_tokens,
-            "ll_trie_tokens": s.trie_tokens,
-            "ll_naive_tokens": s.naive_tokens,
-            "ll_packs": s.packs,
-            "ll_segments": s.segments,
-            "ll_peak_kv_mb": round(s.peak_kv_bytes / 2**20, 1),
-            "gen_rows": g.rows,
-            "gen_prompt_tokens": g.prompt_tokens,
-            "gen_prefill_tokens": g.prefill_tokens,
-            "gen_new_tokens": g.new_tokens,
-            "gen_decode_steps": g.decode_steps,
-            "gen_decode_row_steps": g.decode_row_steps,
-            "gen_peak_batch_kv_mb": round(g.peak_batch_kv_bytes / 2**20, 1),
-            "gen_hf_fallback_requests": self.hf_generate_requests,
-            "prefix_cache_budget_mb": round(self.prefix_cache.budget / 2**20, 1),
-            "prefix_cache_peak_mb": round(pc.peak_bytes / 2**20, 1),
-            "prefix_cache_hits": pc.hits,
-            "prefix_cache_hit_tokens": pc.hit_tokens,
-            "prefix_cache_evictions": pc.evictions,
-            **self.peak,
-        }
-
-    def _log_summary(self, what: str) -> None:
-        st = self.engine_stats()
-        log.info(
-            "podium %s: mode=%s forwarded=%d tokens (trie minimum %d for log-likelihood) peak_rss=%.0f MB "
-            "prefix_cache=%.0f/%.0f MB",
-            what,
-            st["mode"],
-            st["forwarded_tokens"],
-            st["ll_trie_tokens"],
-            st.get("peak_rss_mb", 0.0),
-            st["prefix_cache_peak_mb"],
-            st["prefix_cache_budget_mb"],
-        )
 
 
 __all__ = ["PodiumLM"]

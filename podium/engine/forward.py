@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from podium.engine.kvcache import KVBuffer
+from podium.engine.placement import input_device
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,15 @@ def num_cache_layers(config) -> int:
 
 
 class ModelRunner:
-    def __init__(self, model, *, autocast_dtype: torch.dtype | None = None):
+    """`keep_on_host`: pass `logits_to_keep` masks on the CPU (a model split over GPUs, see
+    `placement.keep_selection_on_host`); inputs always go to the first layer's device."""
+
+    def __init__(self, model, *, autocast_dtype: torch.dtype | None = None, keep_on_host: bool = False):
         self.model = model
-        self.device = next(model.parameters()).device
+        self.device = input_device(model)
+        self.keep_device = torch.device("cpu") if keep_on_host else self.device
+        self.layer_devices: list[torch.device] = []
+        """Device of each KV-cache layer, as the probe found them (a split model spreads them)."""
         self.dtype = next(model.parameters()).dtype
         self.autocast_dtype = autocast_dtype
         self.num_layers = num_cache_layers(model.config)
@@ -117,7 +124,7 @@ class ModelRunner:
             kwargs["attention_mask"] = attention_mask
         use_keep = keep is not None and self.caps.keep_tensor
         if use_keep:
-            kwargs["logits_to_keep"] = keep.to(self.device)
+            kwargs["logits_to_keep"] = keep.to(self.keep_device)
         elif keep is not None and self._accepts_keep and bool(keep[:, -1].all()) and not bool(keep[:, :-1].any()):
             kwargs["logits_to_keep"] = 1  # only the last position: every model supports the int form
             use_keep = True
@@ -171,6 +178,7 @@ class ModelRunner:
             out_a = self.forward(a, cache=cache, position_ids=torch.arange(6, 9)[None])[0]
             cache.crop_to(6)
             out_b = self.forward(b, cache=cache, position_ids=torch.arange(6, 10)[None])[0]
+            self.layer_devices = [layer.device for layer in cache.layers if layer.is_initialized]
             caps.buffer_cache = close(out_a, ref_a) and close(out_b, ref_b)
             if not caps.buffer_cache:
                 caps.notes.append("prefix reuse through KVBuffer changed the logits")

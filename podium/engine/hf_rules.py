@@ -14,6 +14,8 @@ import transformers
 from lm_eval.models.utils import postprocess_generated_text
 from lm_eval.models.utils_hf import stop_sequences_criteria
 
+from podium.engine.placement import input_device
+
 # Generation kwargs that only matter when sampling: `generate(do_sample=False)` ignores them.
 SAMPLING_ONLY = {"do_sample", "temperature", "top_p", "top_k", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff"}
 
@@ -51,20 +53,6 @@ def pick_device(device: str | None) -> torch.device:
     return dev
 
 
-def default_kv_budget(device: torch.device) -> int:
-    """KV memory for one decode batch: half the free GPU memory, or a quarter of free RAM (at most 8 GiB)."""
-    if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        return int(free * 0.5)
-    try:
-        import psutil
-
-        avail = psutil.virtual_memory().available
-    except ImportError:  # pragma: no cover
-        avail = 8 * 2**30
-    return int(min(8 * 2**30, avail * 0.25))
-
-
 def create_tokenizer(pretrained, tokenizer, revision, subfolder, use_fast, add_bos_token):
     """As `HFLM._create_tokenizer`: same kwargs, so the same tokenizer behaviour."""
     if tokenizer is not None and not isinstance(tokenizer, str):
@@ -96,7 +84,7 @@ def plain_greedy(model, kwargs: dict) -> bool:
 def hf_generate(model, tokenizer, autocast, prompt: list[int], until: list[str], max_gen_toks: int,
                 kwargs: dict) -> list[int]:
     """lm-eval's own path (`HFLM._model_generate` at batch size 1), for anything but plain greedy."""
-    device = next(model.parameters()).device
+    device = input_device(model)
     context = torch.tensor([prompt], dtype=torch.long, device=device)
     max_length = kwargs.pop("max_length", context.shape[1] + max_gen_toks)
     kwargs["temperature"] = kwargs.get("temperature", 0.0)

@@ -25,11 +25,34 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def cuda_peaks() -> list[int]:
+    """Peak allocated bytes of every visible GPU since its last reset (empty without CUDA)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    return [int(torch.cuda.max_memory_allocated(i)) for i in range(torch.cuda.device_count())]
+
+
+def reset_cuda_peaks() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            torch.cuda.reset_peak_memory_stats(i)
+
+
 @dataclass
 class PeakReport:
     rss_start: int = 0
     rss_peak: int = 0
-    cuda_peak: int | None = None
+    cuda_peaks: list[int] | None = None
+    """Per visible GPU; a split model uses several."""
+
+    @property
+    def cuda_peak(self) -> int | None:
+        """The sum over GPUs of each one's peak (an upper bound of the simultaneous total)."""
+        return sum(self.cuda_peaks) if self.cuda_peaks is not None else None
 
     def as_dict(self) -> dict:
         out = {"peak_rss_mb": round(self.rss_peak / 2**20, 1), "start_rss_mb": round(self.rss_start / 2**20, 1)}
@@ -59,9 +82,7 @@ class PeakMemory:
     def __enter__(self) -> PeakMemory:
         self.report.rss_start = self.report.rss_peak = rss_bytes()
         if self._cuda:
-            import torch
-
-            torch.cuda.reset_peak_memory_stats()
+            reset_cuda_peaks()
         self._thread = threading.Thread(target=self._sample, name="podium-peak-memory", daemon=True)
         self._thread.start()
         return self
@@ -72,9 +93,7 @@ class PeakMemory:
             self._thread.join()
         self.report.rss_peak = max(self.report.rss_peak, rss_bytes())
         if self._cuda:
-            import torch
-
-            self.report.cuda_peak = int(torch.cuda.max_memory_allocated())
+            self.report.cuda_peaks = cuda_peaks()
 
 
 def wall_clock() -> float:

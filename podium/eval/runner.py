@@ -8,6 +8,7 @@ which is the serialised `RunRecord`), atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podium import paths
+from podium.engine import devices
+from podium.engine.routing import require_vllm
+from podium.engine.sizing import parse_batch_size
 from podium.errors import DataMissingError, UsageError
 from podium.eval import provenance
 from podium.eval import weights as overlays
@@ -26,7 +30,7 @@ from podium.modelref.checks import require_loadable
 from podium.record import DataProvenance, ModelIdentity, Provenance, RunRecord, RunSettings
 from podium.settings import set_library_switches
 
-BACKENDS = ("hf", "podium")
+BACKENDS = ("hf", "podium", "vllm")
 
 
 @dataclass
@@ -38,10 +42,13 @@ class EvalRequest:
     revision: str | None = None
     limit: float | None = None
     backend: str = "podium"
-    """"podium" (the exact prefix-sharing engine) or "hf" (lm-eval's own backend, for comparison)."""
-    device: str = "cpu"
-    dtype: str = "float32"
-    batch_size: int = 1
+    """"podium" (the exact prefix-sharing engine), "hf" (lm-eval's own backend, for comparison) or "vllm"
+    (generation through vLLM, log-likelihood exact: podium.engine.routing)."""
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int | str = "auto"
+    gpus: int = 1
+    """GPUs the model is split over (podium.engine.placement)."""
     chat_template: bool = False
     data_dir: Path | None = None
     gen_kwargs: dict | None = None
@@ -62,13 +69,19 @@ class EvalRequest:
 def _check_request(req: EvalRequest) -> None:
     if req.backend not in BACKENDS:
         raise UsageError(f"Unknown backend '{req.backend}'.", hint=f"Choose among: {', '.join(BACKENDS)}.")
-    if req.dtype not in DTYPES:
-        raise UsageError(f"Unknown dtype '{req.dtype}'.", hint=f"Choose among: {', '.join(DTYPES)}.")
+    if req.dtype not in ("auto", *DTYPES):
+        raise UsageError(f"Unknown dtype '{req.dtype}'.", hint=f"Choose among: auto, {', '.join(DTYPES)}.")
+    if req.backend == "vllm":
+        require_vllm(req.gpus)
+    if req.backend == "vllm":
+        require_vllm(req.gpus)
     if req.limit is not None and req.limit <= 0:
         raise UsageError(f"--limit must be positive, got {req.limit}.")
     overlays.check_options(req.weights, req.base_model, req.base_revision, req.quantization, req.backend)
-    if req.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {req.batch_size}.")
+    try:
+        parse_batch_size(req.batch_size)
+    except ValueError as err:
+        raise UsageError(f"--batch-size: {err}.", hint="Pass auto (the default) or a positive integer.") from None
     if req.data_dir is not None and not Path(req.data_dir).is_dir():
         raise DataMissingError(
             f"The data folder {req.data_dir} does not exist.",
@@ -90,14 +103,24 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> RunRecord:
     _check_request(req)
     suite = get_suite(req.suite)
     ref = resolve(req.model, req.revision)
+    run_device = devices.resolve(req.device, req.dtype, req.gpus, checkpoint=lambda: _checkpoint_dtype(req, ref))
+    req = dataclasses.replace(req, device=run_device.device, dtype=run_device.dtype,
+                              batch_size=parse_batch_size(req.batch_size))
     overlays.check_quantization(req.quantization, req.device, ref.load_path)
     with overlays.applied(ref, weights=req.weights, base_model=req.base_model, base_revision=req.base_revision,
                           dtype=req.dtype) as (load_ref, overlay):
-        return _evaluate(req, suite, ref, load_ref, overlay, started_at, t0, on_task_done)
+        return _evaluate(req, run_device, suite, ref, load_ref, overlay, started_at, t0, on_task_done)
 
 
-def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overlay: dict | None, started_at: str,
-              t0: float, on_task_done) -> RunRecord:
+def _checkpoint_dtype(req: EvalRequest, ref: ModelRef) -> str | None:
+    """The dtype the weights were saved in (what `--dtype auto` runs on a GPU); an overlay's is its base's."""
+    if req.weights in overlays.OVERLAYS and req.base_model:
+        ref = resolve(req.base_model)
+    return devices.checkpoint_dtype(ref.load_path, ref.revision if ref.source == "hub" else None)
+
+
+def _evaluate(req: EvalRequest, run_device, suite, ref: ModelRef, load_ref: ModelRef, overlay: dict | None,
+              started_at: str, t0: float, on_task_done) -> RunRecord:
     """The run itself; `load_ref` is what the backends load (the merged folder of an adapter or delta)."""
     specs = suite.kind.select(suite, req.tasks)
     facts = require_loadable(load_ref, chat_template=req.chat_template)
@@ -107,7 +130,7 @@ def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overla
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
-    out = suite.kind.run(KindRun(req, suite, specs, load_ref, data, output, on_task_done))
+    out = suite.kind.run(KindRun(req, suite, specs, load_ref, data, output, on_task_done, run_device))
     average, complete = suite_average({k: s.normalized for k, s in out.tasks.items() if s.in_average})
     record = RunRecord(
         kind=suite.kind.name, suite=suite.name, suite_title=suite.title, suite_version=suite.version,
@@ -121,6 +144,8 @@ def _evaluate(req: EvalRequest, suite, ref: ModelRef, load_ref: ModelRef, overla
 def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, overlay: dict | None, data: Path | None,
                 out: KindOutput, started_at: str, t0: float) -> Provenance:
     """The model, run, versions and data every result carries, with the kind's own record."""
+    machine = out.hardware or {}
+    peaks = machine.get("peak_gpu_memory_mb") or []
     return Provenance(
         model=ModelIdentity(id=ref.name, path=ref.load_path, source=ref.source, revision=ref.revision,
                             content_hash=ref.content_hash, architecture=facts["architecture"],
@@ -130,7 +155,9 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, overlay: dict | No
         run=RunSettings(backend=req.backend, device=req.device, dtype=req.dtype, batch_size=req.batch_size,
                         limit=req.limit, gen_kwargs=req.gen_kwargs, seeds=provenance.SEEDS, quantization=req.quantization,
                         command_line=req.command_line or provenance.command_line(), started_at=started_at,
-                        finished_at=provenance.now_iso(), wall_seconds=round(time.monotonic() - t0, 3)),
+                        finished_at=provenance.now_iso(), wall_seconds=round(time.monotonic() - t0, 3),
+                        gpu_name=(machine.get("gpu_models") or [None])[0], gpu_count=machine.get("gpu_count"),
+                        peak_gpu_memory_mb=max(peaks) if peaks else None, hardware=machine or None),
         versions=provenance.versions(),
         data=DataProvenance(mode="offline" if data is not None else "hub", dir=str(data) if data is not None else None,
                             files=out.data_files, differences=out.data_differences),

@@ -46,6 +46,13 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
     assert prov.run.seeds["fewshot_random_seed"] == 1234
     assert record.details["arc_challenge"] == "details/arc_challenge.parquet"
     assert (out / "details" / "arc_challenge.parquet").exists()
+    run = block["run"]  # the defaults on a CPU-only machine: --device auto, --dtype auto, --batch-size auto
+    assert (run["device"], run["dtype"], run["batch_size"]) == ("cpu", "float32", "auto")
+    hw = run["hardware"]
+    assert hw["requested"] == {"device": "auto", "dtype": "auto", "gpus": 1}
+    assert (hw["device_kind"], hw["gpu_count"], hw["gpu_models"], hw["peak_gpu_memory_mb"]) == ("cpu", 0, [], None)
+    assert hw["model_dtype"] == "float32" and hw["cpu_count"] >= 1
+    assert hw["batch_size"]["requested"] == "auto" and hw["batch_size"]["resolved"]["decode_rows"] == 32
     assert json.loads((out / "progress.json").read_text())["task_index"] == 2
 
 
@@ -57,7 +64,12 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
         (["--revision", "../../etc"], ["not a valid revision"]),
         (["--revision=-rf"], ["not a valid revision"]),
         (["--limit", "0"], ["--limit must be positive"]),
-        (["--backend", "vllm"], ["Unknown backend"]),
+        (["--backend", "tgi"], ["Unknown backend"]),
+        (["--backend", "vllm"], ["vllm backend needs the vllm package"]),
+        (["--device", "cuda"], ["--device cuda was asked for, but no CUDA GPU is visible"]),
+        (["--gpus", "2"], ["--gpus 2 needs CUDA"]),
+        (["--batch-size", "0"], ["--batch-size", "at least 1"]),
+        (["--batch-size", "big"], ["--batch-size", "'auto' or a positive integer"]),
     ],
 )
 def test_bad_flags_give_one_paragraph_errors(demo_models, tmp_path, args, phrases):

@@ -37,6 +37,8 @@ class KindRun:
     data: Path | None
     output: Path
     on_task_done: Callable | None = None
+    run_device: Any = None
+    """Where the model runs (`podium.engine.devices.RunDevice`: device, dtype, GPUs)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class KindOutput:
     details: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     kind_detail: Mapping[str, Any] | None = None
+    hardware: Mapping[str, Any] | None = None
+    """What it ran on (`podium.engine.hardware.describe`)."""
 
 
 class SuiteKind:

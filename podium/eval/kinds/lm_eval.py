@@ -11,25 +11,35 @@ import functools
 import time
 from pathlib import Path
 
-from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError
+from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, PodiumError
 from podium.eval.kinds import KindOutput, KindRun, SuiteKind
 
 PODIUM_TASKS_DIR = Path(__file__).parent.parent / "tasks"
 LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
 
-def build_lm(req, ref):
-    """The lm-eval model object for the chosen backend (built once for all tasks)."""
+def build_lm(req, ref, run_device):
+    """The lm-eval model object for the chosen backend (built once for all tasks), placed as
+    `run_device` says (one device, or split over several GPUs: `podium.engine.placement`)."""
     from lm_eval.api.registry import get_model
+
+    from podium.engine import placement
+    from podium.engine.quantization import load_kwargs
+    from podium.engine.routing import build_routed
 
     if req.backend == "podium":
         import podium.engine  # noqa: F401  (registers the backend)
-    from podium.engine.quantization import load_kwargs
-
-    args = {"pretrained": ref.load_path, "dtype": req.dtype, "trust_remote_code": False,
-            **load_kwargs(req.quantization, req.dtype), **req.extra_model_args, **ref.hub_kwargs}
+    revision = ref.revision if ref.source == "hub" else None
+    args = {"pretrained": ref.load_path, "dtype": run_device.dtype, "trust_remote_code": False,
+            **placement.model_args(run_device, ref.load_path, revision), **load_kwargs(req.quantization, req.dtype),
+            **req.extra_model_args, **ref.hub_kwargs}
     try:
-        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size, "device": req.device})
+        if req.backend == "vllm":
+            return build_routed(args, req.batch_size, run_device.device, run_device.gpus)
+        return get_model(req.backend).create_from_arg_obj(args, {"batch_size": req.batch_size,
+                                                                 "device": run_device.device})
+    except PodiumError:
+        raise
     except (MemoryError, RuntimeError) as err:
         if isinstance(err, MemoryError) or "out of memory" in str(err).lower():
             raise OutOfMemoryError(
@@ -103,7 +113,10 @@ class LmEvalKind(SuiteKind):
         runs = _run_groups(job.specs)
         progress = Progress(job.output / "progress.json", task_count=len(runs))
         progress.update()
-        lm = build_lm(req, job.ref)
+        from podium.engine import hardware
+
+        lm = build_lm(req, job.ref, job.run_device)
+        hardware.observe(lm)
         manager = task_manager()
         usage = DataUsage(data_dir=data) if data is not None else None
         lm_eval_block: dict = {}
@@ -136,7 +149,7 @@ class LmEvalKind(SuiteKind):
             tasks={spec.key: scores[spec.key] for spec in job.specs},
             data_files=usage.files if usage else {}, data_differences=usage.differences if usage else {},
             lm_eval=lm_eval_block, details={task: f"details/{fname}" for task, fname in details.items()},
-            timings=timings,
+            timings=timings, hardware=hardware.describe(lm, job.run_device, req.batch_size),
         )
 
 

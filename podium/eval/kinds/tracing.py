@@ -68,6 +68,7 @@ class TracingKind(SuiteKind):
     def run(self, job: KindRun) -> KindOutput:
         from podium.eval.progress import Progress
         from podium.tracing.api import leaderboard_record
+        from podium.engine.hardware import describe
         from podium.tracing.inputs import TRACE_CORPUS
 
         ref = job.ref
@@ -79,7 +80,8 @@ class TracingKind(SuiteKind):
         progress.update(task_index=1)
         detail = {k: v for k, v in record.items() if k != "model"}  # the model is the record's own identity
         return KindOutput(tasks=task_scores(job.suite, record), data_files=data_files(job.data),
-                          timings=dict(record.get("timings") or {}), kind_detail={**detail, "corpus": TRACE_CORPUS})
+                          timings=dict(record.get("timings") or {}), kind_detail={**detail, "corpus": TRACE_CORPUS},
+                          hardware=describe(None, job.run_device, job.request.batch_size) if job.run_device else None)
 
     def eval_args(self, settings) -> list[str]:
         return ["--trace-base", trace_base(configured=settings.trace_base)]

@@ -8,7 +8,6 @@ A task whose data is missing is recorded as unavailable and the rest still runs.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
@@ -20,13 +19,13 @@ from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, Us
 from podium.eval import provenance
 from podium.modelref import DTYPES, ModelRef, resolve
 from podium.modelref.checks import require_loadable
-from podium.settings import set_library_switches
+from podium.settings import current, set_library_switches
 from podium.eval.normalize import suite_average
 from podium.eval.progress import Progress
 from podium.eval.scoring import TaskScore, score_task
 from podium.eval.suites import DEFAULT_SUITE, TaskSpec, get_suite
+from podium.eval.taskindex import task_manager
 
-PODIUM_TASKS_DIR = Path(__file__).parent / "tasks"
 BACKENDS = ("hf", "podium")
 LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
@@ -46,6 +45,8 @@ class EvalRequest:
     batch_size: int = 1
     chat_template: bool = False
     data_dir: Path | None = None
+    data_sources: str | None = None
+    """Each task's data source, `task=source,...` (see podium.eval.data.origins); default PODIUM_DATA_SOURCES."""
     gen_kwargs: dict | None = None
     """Overrides of the tasks' generation settings (e.g. max_gen_toks). Off the leaderboard's
     protocol: for quick checks only, and recorded in the results."""
@@ -94,36 +95,22 @@ def build_lm(req: EvalRequest, ref: ModelRef):
                              hint="Check that the weights are complete safetensors files.") from None
 
 
-@functools.lru_cache(maxsize=1)
-def task_manager():
-    """lm-eval's task index (stock tasks plus Podium's own); indexing takes seconds, so once per process."""
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(PODIUM_TASKS_DIR))
-
-
-def evaluate_task(lm, name: str, num_fewshot: int | None, req: EvalRequest, manager, data: Path | None, usage):
+def evaluate_task(lm, name: str, num_fewshot: int | None, req: EvalRequest, manager):
     """Run one lm-eval task (or group) exactly as `lm_eval.simple_evaluate` does for the CLI."""
-    import contextlib
-
     import lm_eval
 
-    from podium.eval.data import offline_datasets
-
-    context = offline_datasets(data, usage) if data is not None else contextlib.nullcontext()
-    with context:
-        return lm_eval.simple_evaluate(
-            model=lm,
-            tasks=[name],
-            num_fewshot=num_fewshot,
-            limit=req.limit,
-            log_samples=True,
-            apply_chat_template=req.chat_template,
-            fewshot_as_multiturn=req.chat_template,
-            task_manager=manager,
-            gen_kwargs=req.gen_kwargs,
-            **provenance.SEEDS,
-        )
+    return lm_eval.simple_evaluate(
+        model=lm,
+        tasks=[name],
+        num_fewshot=num_fewshot,
+        limit=req.limit,
+        log_samples=True,
+        apply_chat_template=req.chat_template,
+        fewshot_as_multiturn=req.chat_template,
+        task_manager=manager,
+        gen_kwargs=req.gen_kwargs,
+        **provenance.SEEDS,
+    )
 
 
 def _run_groups(specs: tuple[TaskSpec, ...]) -> list[tuple[str, int | None, list[TaskSpec]]]:
@@ -150,7 +137,7 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
 
 def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     """Evaluate `req.model` on the suite; write `results.json` and `details/` under `req.output`."""
-    from podium.eval.data import DataUsage
+    from podium.eval.data.origins import DataPlan
     from podium.eval.details import write_details
 
     started_at, t0 = provenance.now_iso(), time.monotonic()
@@ -160,8 +147,10 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     ref = resolve(req.model, req.revision)
     facts = require_loadable(ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
+    plan = DataPlan.for_run(specs, req.data_sources, data, current()) if suite.kind == "lm-eval" else None
     # With a local model and local data nothing needs the hub: never wait on it.
-    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=ref.is_local and data is not None)
+    set_library_switches(nltk_data=paths.nltk_data_dir(),
+                         hub_offline=ref.is_local and (not plan.needs_hub if plan else data is not None))
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -172,7 +161,6 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     progress.update()
     lm = build_lm(req, ref)
     manager = task_manager()
-    usage = DataUsage(data_dir=data) if data is not None else None
 
     lm_eval_block: dict = {}
     scores: dict[str, TaskScore] = {}
@@ -180,7 +168,8 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
     for index, (name, shots, members) in enumerate(runs):
         progress.update(task_index=index, task=name, docs_done=0, docs_total=None)
         try:
-            out = evaluate_task(lm, name, shots, req, manager, data, usage)
+            with plan.serving(members):
+                out = evaluate_task(lm, name, shots, req, manager)
         except DataMissingError as err:
             for spec in members:
                 scores[spec.key] = TaskScore.missing(spec, "unavailable", err.render(), err.kind)
@@ -205,7 +194,7 @@ def run_evaluation(req: EvalRequest, on_task_done=None) -> dict:
         **_block_head(suite, {key: scores[key].as_dict() for key in (s.key for s in specs)}, average, complete),
         "missing_tasks": [k for k, s in scores.items() if s.status != "ok"],
         **_provenance(req, ref, facts, started_at, t0),
-        "data": _data_block(data, usage.files if usage else {}, usage.differences if usage else {}),
+        "data": plan.block(),
         "details": {task: f"details/{fname}" for task, fname in detail_files.items()},
     }
     payload = {**lm_eval_block, "podium": podium_block}

@@ -16,9 +16,10 @@ import pytest
 
 from podium.eval.details import read_details
 from podium.eval.provenance import SEEDS
-from podium.eval.runner import EvalRequest, run_evaluation, task_manager
+from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.scoring import leaf_tasks, score_task
 from podium.eval.suites import get_suite
+from podium.eval.taskindex import task_manager
 
 KO_PRIVATE_SOURCES = ("podium/ko_arc_challenge", "podium/ko_hellaswag", "podium/ko_mmlu", "podium/ko_truthfulqa")
 

@@ -162,10 +162,12 @@ class RunSettings:
 class DataProvenance:
     """Where the benchmark data came from, the sha256 of every file read, and how it deviates."""
 
-    mode: str  # "offline" | "hub"
+    mode: str  # "offline" | "hub" | "mixed"
     dir: str | None
     files: Mapping[str, str]
     differences: Mapping[str, Any]
+    tasks: Mapping[str, Any] = field(default_factory=dict)
+    """Each task's data source (hub, data folder or private files) as a label, and what it read."""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,16 @@ class EnvSettings:
     secret_key: str | None = field(default=None, repr=False, metadata={
         "env": "PODIUM_SECRET_KEY", "parse": str, "shown": "generated once into `<PODIUM_HOME>/web-secret`",
         "help": "HMAC key of the web sessions and CSRF tokens; set the same key on every web server."})
+    data_sources: str | None = _setting(
+        "PODIUM_DATA_SOURCES", "Where each task's data comes from, as comma-separated `task=source` pairs; "
+        "a source is `hub`, `folder` (the data folder) or `private:PATH` (the operator's private files, laid out "
+        "like the data folder); `*=source` sets the default of every task not named. Example: "
+        "`ifeval=hub,ko_arc_challenge=private:/srv/ko,bbh=folder`. See DATA.md.",
+        shown="every task: the data folder when one is in use, else the hub")
+    cache_dir: Path | None = _setting(
+        "PODIUM_CACHE_DIR", "Podium's caches: lm-eval's task index (one per installation) and the datasets built "
+        "from data files (keyed by the files' sha256); safe to delete.", parse=_path,
+        shown="`<PODIUM_HOME>/cache`")
     trace_base: str = _setting(
         "PODIUM_TRACE_BASE", "Base model of the `trace` suite's match test, when neither `--trace-base` nor the "
         "platform's `trace_base` setting names one.", DEFAULT_TRACE_BASE)
@@ -89,6 +99,11 @@ class EnvSettings:
     def models(self) -> Path:
         """The model mirror folder."""
         return self.models_root or self.home / "models"
+
+    @property
+    def cache(self) -> Path:
+        """The cache folder."""
+        return self.cache_dir or self.home / "cache"
 
     @property
     def tracing_cache(self) -> Path:

@@ -51,6 +51,8 @@ class EvalRequest:
     """GPUs the model is split over (podium.engine.placement)."""
     chat_template: bool = False
     data_dir: Path | None = None
+    data_sources: str | None = None
+    """Each task's data source, `task=source,...` (see podium.eval.data.origins); default PODIUM_DATA_SOURCES."""
     gen_kwargs: dict | None = None
     """Overrides of the tasks' generation settings (e.g. max_gen_toks). Off the leaderboard's
     protocol: for quick checks only, and recorded in the results."""
@@ -58,6 +60,8 @@ class EvalRequest:
     extra_model_args: dict = field(default_factory=dict)
     trace_base: str | None = None
     """Base model of the tracing suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
+    data_sources: str | None = None
+    """Each task's data source, `task=source,...` (see podium.eval.data.origins); default PODIUM_DATA_SOURCES."""
     weights: str = "original"
     """"adapter" or "delta": `model` is applied to `base_model` (pinned by `base_revision`), see eval/weights."""
     base_model: str | None = None
@@ -125,8 +129,10 @@ def _evaluate(req: EvalRequest, run_device, suite, ref: ModelRef, load_ref: Mode
     specs = suite.kind.select(suite, req.tasks)
     facts = require_loadable(load_ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
+    plan = DataPlan.for_run(specs, req.data_sources, data, current()) if suite.kind == "lm-eval" else None
     # With a local model and local data nothing needs the hub: never wait on it.
-    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=load_ref.is_local and data is not None)
+    needs_hub = suite.kind.needs_hub(specs, req, data)
+    set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=load_ref.is_local and not needs_hub)
 
     output = Path(req.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -159,7 +165,8 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, overlay: dict | No
                         gpu_name=(machine.get("gpu_models") or [None])[0], gpu_count=machine.get("gpu_count"),
                         peak_gpu_memory_mb=max(peaks) if peaks else None, hardware=machine or None),
         versions=provenance.versions(),
-        data=DataProvenance(mode="offline" if data is not None else "hub", dir=str(data) if data is not None else None,
-                            files=out.data_files, differences=out.data_differences),
+        data=DataProvenance(**out.data) if out.data else DataProvenance(
+            mode="offline" if data is not None else "hub", dir=str(data) if data is not None else None,
+            files=out.data_files, differences=out.data_differences),
         timings=out.timings, kind_detail=out.kind_detail,
     )

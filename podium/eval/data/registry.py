@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from podium.errors import DataMissingError
+from podium.eval.data.cache import cached_build
 
 # build(data_dir, config_name) -> DatasetDict.  files(data_dir, config_name) -> raw files it reads.
 BuildFn = Callable[[Path, "str | None"], "object"]
@@ -62,36 +63,48 @@ def registered_sources() -> dict[str, OfflineSource]:
     return dict(_REGISTRY)
 
 
+_hashes: dict[tuple, str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The file's sha256; remembered in this process while its size, mtime and inode stay the same."""
+    st = Path(path).stat()
+    stamp = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    if stamp not in _hashes:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _hashes[stamp] = h.hexdigest()
+    return _hashes[stamp]
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
 
 
 @dataclass
 class DataUsage:
-    """Which raw files an evaluation read (relative path -> sha256) and the known differences."""
+    """Which raw files an evaluation read (path relative to its folder -> sha256) and the known differences."""
 
     data_dir: Path
     files: dict[str, str] = field(default_factory=dict)
     differences: dict[str, str] = field(default_factory=dict)
     loads: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def record(self, source: OfflineSource, name: str | None, paths: list[Path]) -> None:
+    def record(self, source: OfflineSource, name: str | None, file_hashes: dict[str, str]) -> None:
         self.loads.append((source.hub_path, name))
-        for p in paths:
-            found = Path(p).resolve()
-            rel = str(found.relative_to(self.data_dir)) if found.is_relative_to(self.data_dir) else str(p)
-            if rel not in self.files:
-                self.files[rel] = sha256_file(Path(p))
+        for rel, digest in file_hashes.items():
+            self.files.setdefault(rel, digest)
         if source.differences:
             self.differences[source.hub_path] = source.differences
 
 
-def load_offline(data_dir: Path, hub_path: str, name: str | None, usage: DataUsage | None = None):
-    """Build the DatasetDict for (hub_path, name) from local files, or raise DataMissingError."""
+def load_offline(data_dir: Path, hub_path: str, name: str | None, usage: DataUsage | None = None,
+                 cache_dir: Path | None = None):
+    """Build the DatasetDict for (hub_path, name) from local files, or raise DataMissingError.
+    Builds are kept (podium.eval.data.cache), keyed by the files' hashes; `cache_dir` also keeps them on disk."""
     source = get_source(hub_path)
     if source is None:
         raise DataMissingError(
@@ -109,17 +122,21 @@ def load_offline(data_dir: Path, hub_path: str, name: str | None, usage: DataUsa
             f"The data for '{hub_path}'" + (f" (config '{name}')" if name else "") + f" is missing: {shown}.",
             hint=source.supply_hint,
         )
-    dataset = source.build(data_dir, name)
+    root = Path(data_dir).resolve()
+    hashes = {_relative(p, root): sha256_file(Path(p)) for p in needed}
+    dataset = cached_build(hub_path, name, hashes, lambda: source.build(data_dir, name), source.build, cache_dir)
     if usage is not None:
-        usage.record(source, name, needed)
+        usage.record(source, name, hashes)
     return dataset
 
 
-_patch_lock = threading.Lock()
+load_dataset_lock = threading.Lock()
+"""Held while `datasets.load_dataset` is replaced (here and by the hub's serving in `origins`)."""
 
 
 @contextlib.contextmanager
-def offline_datasets(data_dir: Path | str, usage: DataUsage | None = None) -> Iterator[DataUsage]:
+def offline_datasets(data_dir: Path | str, usage: DataUsage | None = None,
+                     cache_dir: Path | None = None) -> Iterator[DataUsage]:
     """Serve `datasets.load_dataset(path, name)` from `data_dir` for the duration of the block.
 
     Unregistered paths raise `DataMissingError` instead of reaching for the network, so an
@@ -132,9 +149,9 @@ def offline_datasets(data_dir: Path | str, usage: DataUsage | None = None) -> It
     original = datasets.load_dataset
 
     def load_dataset(path=None, name=None, *args, **kwargs):
-        return load_offline(data_dir, path, name, usage)
+        return load_offline(data_dir, path, name, usage, cache_dir)
 
-    with _patch_lock:
+    with load_dataset_lock:
         datasets.load_dataset = load_dataset
         try:
             yield usage

@@ -56,6 +56,8 @@ class KindOutput:
     kind_detail: Mapping[str, Any] | None = None
     hardware: Mapping[str, Any] | None = None
     """What it ran on (`podium.engine.hardware.describe`)."""
+    data: Mapping[str, Any] | None = None
+    """The whole data provenance block, where the kind builds one (lm-eval: per-task sources)."""
 
 
 class SuiteKind:
@@ -73,6 +75,10 @@ class SuiteKind:
 
     def run(self, job: KindRun) -> KindOutput:
         raise NotImplementedError(f"suite kind {self.name!r} does not say how it runs")
+
+    def needs_hub(self, specs, request, data: Path | None) -> bool:
+        """Whether this run reads anything from the Hugging Face Hub (else the hub is switched off)."""
+        return data is None
 
     def eval_args(self, settings) -> list[str]:
         """Extra `podium eval` arguments the worker adds from its settings for this kind."""

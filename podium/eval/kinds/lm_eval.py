@@ -7,14 +7,13 @@ task whose data is missing is recorded as unavailable and the rest still runs.
 
 from __future__ import annotations
 
-import functools
 import time
 from pathlib import Path
 
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, PodiumError
 from podium.eval.kinds import KindOutput, KindRun, SuiteKind
+from podium.eval.taskindex import task_manager
 
-PODIUM_TASKS_DIR = Path(__file__).parent.parent / "tasks"
 LM_EVAL_KEYS = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
 
 
@@ -53,37 +52,32 @@ def build_lm(req, ref, run_device):
                              hint="Check that the weights are complete safetensors files.") from None
 
 
-@functools.lru_cache(maxsize=1)
-def task_manager():
-    """lm-eval's task index (stock tasks plus Podium's own); indexing takes seconds, so once per process."""
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(PODIUM_TASKS_DIR))
-
-
-def evaluate_task(lm, name: str, num_fewshot: int | None, req, manager, data: Path | None, usage):
+def evaluate_task(lm, name: str, num_fewshot: int | None, req, manager):
     """Run one lm-eval task (or group) exactly as `lm_eval.simple_evaluate` does for the CLI."""
-    import contextlib
-
     import lm_eval
 
     from podium.eval import provenance
-    from podium.eval.data import offline_datasets
 
-    context = offline_datasets(data, usage) if data is not None else contextlib.nullcontext()
-    with context:
-        return lm_eval.simple_evaluate(
-            model=lm,
-            tasks=[name],
-            num_fewshot=num_fewshot,
-            limit=req.limit,
-            log_samples=True,
-            apply_chat_template=req.chat_template,
-            fewshot_as_multiturn=req.chat_template,
-            task_manager=manager,
-            gen_kwargs=req.gen_kwargs,
-            **provenance.SEEDS,
-        )
+    return lm_eval.simple_evaluate(
+        model=lm,
+        tasks=[name],
+        num_fewshot=num_fewshot,
+        limit=req.limit,
+        log_samples=True,
+        apply_chat_template=req.chat_template,
+        fewshot_as_multiturn=req.chat_template,
+        task_manager=manager,
+        gen_kwargs=req.gen_kwargs,
+        **provenance.SEEDS,
+    )
+
+
+def data_plan(specs, req, data: Path | None):
+    """Where each task's data comes from (`podium.eval.data.origins`): hub, data folder or private files."""
+    from podium.eval.data.origins import DataPlan
+    from podium.settings import current
+
+    return DataPlan.for_run(specs, req.data_sources, data, current())
 
 
 def _run_groups(specs) -> list[tuple[str, int | None, list]]:
@@ -103,8 +97,10 @@ def _merge_lm_eval(block: dict, out: dict) -> None:
 class LmEvalKind(SuiteKind):
     name = "lm-eval"
 
+    def needs_hub(self, specs, request, data: Path | None) -> bool:
+        return data_plan(specs, request, data).needs_hub
+
     def run(self, job: KindRun) -> KindOutput:
-        from podium.eval.data import DataUsage
         from podium.eval.details import write_details
         from podium.eval.progress import Progress
         from podium.eval.scoring import missing_score, score_task
@@ -118,14 +114,15 @@ class LmEvalKind(SuiteKind):
         lm = build_lm(req, job.ref, job.run_device)
         hardware.observe(lm)
         manager = task_manager()
-        usage = DataUsage(data_dir=data) if data is not None else None
+        plan = data_plan(job.specs, req, data)
         lm_eval_block: dict = {}
         scores, details, timings = {}, {}, {}
         for index, (name, shots, members) in enumerate(runs):
             progress.update(task_index=index, task=name, docs_done=0, docs_total=None)
             started = time.monotonic()
             try:
-                out = evaluate_task(lm, name, shots, req, manager, data, usage)
+                with plan.serving(members):
+                    out = evaluate_task(lm, name, shots, req, manager)
             except DataMissingError as err:
                 for spec in members:
                     scores[spec.key] = missing_score(spec, "unavailable", err.render(), err.kind)
@@ -147,7 +144,7 @@ class LmEvalKind(SuiteKind):
                 job.on_task_done(index, len(runs), name, [scores[m.key] for m in members])
         return KindOutput(
             tasks={spec.key: scores[spec.key] for spec in job.specs},
-            data_files=usage.files if usage else {}, data_differences=usage.differences if usage else {},
+            data_files={}, data=plan.block(),
             lm_eval=lm_eval_block, details={task: f"details/{fname}" for task, fname in details.items()},
             timings=timings, hardware=hardware.describe(lm, job.run_device, req.batch_size),
         )

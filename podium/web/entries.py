@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
+from podium.platform.leaderboard import suite_versions
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
 from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
@@ -100,7 +101,8 @@ def entry_detail(session: Session, submission_id: int) -> dict:
                                          "error_message": job.error_message},
         "result": None if result is None else {
             "job_id": result.job_id, "average": result.average, "average_complete": result.average_complete,
-            "created_at": result.created_at, "tasks": scores,
+            "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
+            "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
         },
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},

@@ -30,6 +30,16 @@ def _portable_config(config: Mapping[str, Any]) -> dict:
     return {**config, "metadata": metadata}
 
 
+def _canonical(content) -> str:
+    return _ADDRESS.sub("", json.dumps(content, sort_keys=True, default=str, ensure_ascii=False))
+
+
+def config_differences(recorded: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
+    """The keys in which two resolved lm-eval task configs differ, ignoring what differs between machines."""
+    old, new = _portable_config(recorded), _portable_config(fresh)
+    return sorted(k for k in set(old) | set(new) if _canonical(old.get(k)) != _canonical(new.get(k)))
+
+
 def suite_version(definition: str, lm_eval: Mapping[str, Any], data_files: Mapping[str, str],
                   lm_eval_release: str | None) -> str:
     """The version of one run's suite: `definition` is `SuiteSpec.version`, `lm_eval` the run's
@@ -37,5 +47,4 @@ def suite_version(definition: str, lm_eval: Mapping[str, Any], data_files: Mappi
     configs = {name: _portable_config(cfg) for name, cfg in (lm_eval.get("configs") or {}).items()}
     content = {"definition": definition, "configs": configs, "task_versions": dict(lm_eval.get("versions") or {}),
                "lm_eval": lm_eval_release if configs else None, "data": dict(sorted(data_files.items()))}
-    text = _ADDRESS.sub("", json.dumps(content, sort_keys=True, default=str, ensure_ascii=False))
-    return hashlib.sha256(text.encode()).hexdigest()[:VERSION_CHARS]
+    return hashlib.sha256(_canonical(content).encode()).hexdigest()[:VERSION_CHARS]

@@ -76,7 +76,7 @@ def evaluate_task(lm, name: str, num_fewshot: int | None, req, manager, data: Pa
         )
 
 
-def _run_groups(specs) -> list[tuple[str, int | None, list]]:
+def run_groups(specs) -> list[tuple[str, int | None, list]]:
     """Specs that read the same lm-eval run (e.g. acc and acc_norm of one task) share it."""
     groups: dict[tuple[str, int | None], list] = {}
     for spec in specs:
@@ -100,7 +100,7 @@ class LmEvalKind(SuiteKind):
         from podium.eval.scoring import missing_score, score_task
 
         req, data = job.request, job.data
-        runs = _run_groups(job.specs)
+        runs = run_groups(job.specs)
         progress = Progress(job.output / "progress.json", task_count=len(runs))
         progress.update()
         lm = build_lm(req, job.ref)

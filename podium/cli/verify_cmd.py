@@ -14,19 +14,24 @@ SHOWN_FINDINGS = 50
 
 def _run(args) -> int:
     from podium.eval.verify import Report, VerifyOptions, make_plan, rerun
-    from podium.eval.verify.compare import (compare_task, config_findings, data_findings, details_findings,
-                                            score_findings)
+    from podium.eval.verify.compare import (
+        compare_task,
+        config_findings,
+        data_findings,
+        details_findings,
+        score_findings,
+    )
 
     options = VerifyOptions(Path(args.result_dir), per_task=args.per_task, everything=args.all, seed=args.seed,
                             tolerance=args.tolerance, data_dir=Path(args.data_dir) if args.data_dir else None,
                             model=args.model)
     plan = make_plan(options)
     run = plan.record.provenance.run
-    report = Report(findings=details_findings(plan.lm_eval, plan.recorded) + score_findings(plan.record, plan.lm_eval,
-                                                                                              plan.suite))
+    report = Report(findings=details_findings(plan.lm_eval, plan.recorded)
+                    + score_findings(plan.record, plan.lm_eval, plan.suite))
     sampled = sum(len(ids) for ids in plan.chosen.values())
-    print(f"podium verify: {plan.record.suite} (version {plan.record.suite_version}) on {plan.record.provenance.model.id}"
-          f" | {run.backend} {run.dtype} {run.device} batch {run.batch_size} | re-running {sampled} documents of "
+    print(f"podium verify: {plan.record.suite} (version {plan.record.suite_version}) on "
+          f"{plan.record.provenance.model.id} | {run.backend} {run.dtype} {run.device} batch {run.batch_size} | re-running {sampled} documents of "
           f"{len(plan.chosen)} tasks ({'all' if options.everything else f'up to {options.per_task} per task'}, "
           f"seed {options.seed}, tolerance {options.tolerance:g})")
     fresh = rerun(plan)
@@ -58,7 +63,8 @@ def _print(report) -> None:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("verify", help="re-run a sample of a result's documents and check they agree")
-    p.add_argument("result_dir", metavar="RESULT_DIR", help="the output folder of `podium eval` (results.json, details/)")
+    p.add_argument("result_dir", metavar="RESULT_DIR",
+                   help="the output folder of `podium eval` (results.json, details/)")
     p.add_argument("--per-task", type=int, default=50, help="documents sampled per lm-eval task (default 50)")
     p.add_argument("--all", action="store_true", help="re-run every document of the result")
     p.add_argument("--seed", type=int, default=0, help="seed of the document sample (default 0)")

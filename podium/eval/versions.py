@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 VERSION_CHARS = 12

@@ -117,7 +117,8 @@ def _query(suite: str, version: str | None):
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
         "flag_reason": flag_reason, "official": official, "average": Result.average,
-        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks, "details_path": Result.details_path,
+        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
+        "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus,
     }
     return (

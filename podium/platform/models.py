@@ -36,7 +36,6 @@ from podium.platform.vocab import (
     WEIGHT_TYPES,
 )
 
-
 LEGACY_VERSION = "legacy"
 """The suite version of results stored before versions were (their data and configs are not in the store)."""
 

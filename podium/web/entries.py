@@ -37,10 +37,14 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
     run = provenance.run if provenance else None
     suite = suite_of(sub.suite)
     extra = tuple(suite.kind.reproduce_args(provenance)) if provenance and suite else ()
+    data = provenance.data if provenance else None
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
                           sub.use_chat_template, run.limit if run else None, run.backend if run else None,
                           extra=extra, weight_type=model.weight_type, base_model=model.base_model,
-                          base_revision=model.base_revision)
+                          base_revision=model.base_revision, device=run.device if run else None,
+                          batch_size=run.batch_size if run else None,
+                          data_dir=data.dir if data and data.mode == "offline" else None,
+                          gen_kwargs=tuple(sorted((run.gen_kwargs or {}).items())) if run else ())
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
-from support.records import record, score
 from podium.eval.suites import OPENLLM_V1
 from podium.eval.versions import suite_version
 from podium.platform import queue
 from podium.platform.db import transaction
 from podium.platform.leaderboard import leaderboard, suite_versions
 from podium.platform.models import Result
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
+from support.records import record, score
 
 LM_EVAL = {"configs": {"arc_challenge": {"task": "arc_challenge", "doc_to_text": "Question: {{question}}\nAnswer:",
                                          "metadata": {"version": 1.0, "config_source": "/a/arc_challenge.yaml"}}},

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from support.web import web  # noqa: F401
 from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Result
+from support.web import web  # noqa: F401
 from workshop.synthetic import add_entries
 
 OLD, NEW = "a1b2c3d4e5f6", "0f9e8d7c6b5a"
@@ -26,7 +26,8 @@ def test_the_board_shows_the_current_version_and_offers_the_older(web):
     entries = two_versions(web)
     current = web.board("openllm-v1")
     assert current["version"] == NEW and [r["id"] for r in current["rows"]] == [entries[2]]
-    assert [(v["version"], v["entries"], v["current"]) for v in current["versions"]] == [(NEW, 1, True), (OLD, 2, False)]
+    assert [(v["version"], v["entries"], v["current"]) for v in current["versions"]] == [
+        (NEW, 1, True), (OLD, 2, False)]
     older = web.board("openllm-v1", version=OLD)
     assert older["version"] == OLD and sorted(r["id"] for r in older["rows"]) == entries[:2]
     assert web.board("openllm-v1", version=NEW)["rows"] == current["rows"]

@@ -130,9 +130,11 @@ def details_findings(lm_eval: dict, recorded: dict[str, list[dict]]) -> list[Fin
     for task, rows in sorted(recorded.items()):
         for metric in _mean_metrics(configs.get(task) or {}):
             for filt in sorted({row.get("filter") for row in rows}, key=str):
-                values = [json.loads(row.get("metrics") or "{}").get(metric) for row in rows if row.get("filter") == filt]
+                values = [json.loads(row.get("metrics") or "{}").get(metric)
+                          for row in rows if row.get("filter") == filt]
                 stated = (results.get(task) or {}).get(f"{metric},{filt}")
-                if not values or not all(isinstance(v, (int, float)) for v in values) or not isinstance(stated, (int, float)):
+                numbers = values and all(isinstance(v, (int, float)) for v in values)
+                if not numbers or not isinstance(stated, (int, float)):
                     continue
                 mean = math.fsum(values) / len(values)
                 if abs(mean - stated) > EXACT:
@@ -160,5 +162,6 @@ def score_findings(record: RunRecord, lm_eval: dict, suite) -> list[Finding]:
                                      f"results in the same file make it {derived}"))
     average, _ = suite_average({k: s.normalized for k, s in record.tasks.items() if s.in_average})
     if not _close(record.average, average, EXACT):
-        found.append(Finding("average", None, f"results.json gives {record.average}, its task scores average {average}"))
+        found.append(Finding("average", None,
+                             f"results.json gives {record.average}, its task scores average {average}"))
     return found

@@ -32,8 +32,8 @@ def page_json(suite: SuiteSpec, query: BoardQuery, page: Page) -> dict:
         "pinned": [row_json(r, query, page.ranks[r["id"]], True) for r in page.pinned],
         "rows": [row_json(r, query, page.ranks[r["id"]], False) for r in page.rows],
         "version": page.version,
-        "versions": [{"version": v.version, "entries": v.entries, "latest": f"{v.latest:%Y-%m-%d}", "current": v.current}
-                     for v in page.versions],
+        "versions": [{"version": v.version, "entries": v.entries, "latest": f"{v.latest:%Y-%m-%d}",
+                      "current": v.current} for v in page.versions],
     }
 
 

@@ -126,7 +126,8 @@ def _version(params: Mapping[str, str]) -> str | None:
     """The shape of a version name; whether the suite has it is the snapshot's to say (`version_of`)."""
     value = params.get("version", "").strip()
     if value and not VERSION_NAME.fullmatch(value):
-        raise InputError("version", "version must be a suite version name (letters and digits, as listed on the board).")
+        raise InputError("version",
+                         "version must be a suite version name (letters and digits, as listed on the board).")
     return value or None
 
 

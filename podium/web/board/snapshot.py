@@ -168,9 +168,10 @@ def build(session: Session, settings: Settings, suite: SuiteSpec, version: str |
 
 
 class SnapshotCache:
-    """One snapshot per suite and version asked for (None: the current version). The fingerprint is checked at most every `recheck_seconds`; when it
-    moved, a board that builds quickly is rebuilt at once, and a big one (a build slower than
-    `sync_build_seconds`) is rebuilt in a background thread while readers keep the previous snapshot."""
+    """One snapshot per suite and version asked for (None: the current version). The fingerprint is
+    checked at most every `recheck_seconds`; when it moved, a board that builds quickly is rebuilt at
+    once, and a big one (a build slower than `sync_build_seconds`) is rebuilt in a background thread
+    while readers keep the previous snapshot."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings, recheck_seconds: float = 1.0,
                  sync_build_seconds: float = 0.5):

@@ -31,7 +31,8 @@ def _run(args) -> int:
                     + score_findings(plan.record, plan.lm_eval, plan.suite))
     sampled = sum(len(ids) for ids in plan.chosen.values())
     print(f"podium verify: {plan.record.suite} (version {plan.record.suite_version}) on "
-          f"{plan.record.provenance.model.id} | {run.backend} {run.dtype} {run.device} batch {run.batch_size} | re-running {sampled} documents of "
+          f"{plan.record.provenance.model.id} | {run.backend} {run.dtype} {run.device} batch {run.batch_size} | "
+          f"re-running {sampled} documents of "
           f"{len(plan.chosen)} tasks ({'all' if options.everything else f'up to {options.per_task} per task'}, "
           f"seed {options.seed}, tolerance {options.tolerance:g})")
     fresh = rerun(plan)

@@ -234,6 +234,8 @@ class RunRecord:
     suite: str
     suite_title: str
     suite_version: str
+    """What decides the numbers (definition, task configs, data hashes; `podium.eval.versions`): results
+    of one suite are ranked and averaged together only within a version."""
     tasks: Mapping[str, TaskScore]
     average: float | None
     average_complete: bool

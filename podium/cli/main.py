@@ -17,6 +17,7 @@ from podium.errors import PodiumError
 # Command modules, in the order `podium --help` lists them.
 COMMAND_MODULES = [
     "podium.cli.eval_cmd",
+    "podium.cli.verify_cmd",
     "podium.cli.models_cmd",
     "podium.cli.demo_cmd",
     "podium.cli.platform_cmd",

@@ -9,6 +9,8 @@
   details    per-sample parquet files, written and read in one place
   summary    the table `podium eval` prints
   command    `EvalCommand`: the `podium eval` command line the worker runs and entry pages reproduce
+  versions   a run's suite version: definition, resolved task configs and data hashes, digested
+  verify/    `podium verify`: re-run a seeded sample of a result's documents, report agreement
   weights    adapter/delta overlays and quantization checks of `podium eval`
   provenance, progress, data/ (offline datasets), tasks/ (Podium's lm-eval tasks)
 The run record itself (`podium.record`) lives on the ground floor so every reader can use it.

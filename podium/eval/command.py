@@ -4,7 +4,8 @@ an entry page offers to reproduce, built in one place so the two never drift apa
 A hub model is pinned by `--revision` (local copies are identified by their content hash,
 which the result records); a precision that is a dtype becomes `--dtype`; a quantized one
 becomes `--quantization` with its compute dtype, so it is never run in another precision.
-Adapter and Delta weights name their pinned base.
+Adapter and Delta weights name their pinned base. A reproduce line also names what the run
+recorded: device, batch size, data folder and generation overrides.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ class EvalCommand:
     """Original, Adapter or Delta (the latter two are applied to `base_model` at load time)."""
     base_model: str | None = None
     base_revision: str | None = None
-    gen_kwargs: dict | None = None
-    """Off-protocol generation overrides a run was made with (the demo caps max_gen_toks); reproduced as given."""
+    device: str | None = None
+    batch_size: int | str | None = None
+    data_dir: str | None = None
+    """The offline data folder (the entry page shows it to the public as a label)."""
+    gen_kwargs: tuple[tuple[str, object], ...] = ()
+    """Generation overrides a run was given (off the leaderboard's protocol, so shown when used)."""
 
     def args(self, output: str) -> list[str]:
         """The arguments after `podium eval`."""
@@ -54,7 +59,13 @@ class EvalCommand:
             cmd += ["--limit", str(self.limit)]
         if self.backend:
             cmd += ["--backend", self.backend]
-        cmd += list(self.extra)
+        if self.device:
+            cmd += ["--device", self.device]
+        if self.batch_size is not None:
+            cmd += ["--batch-size", str(self.batch_size)]
+        if self.data_dir:
+            cmd += ["--data-dir", self.data_dir]
         if self.gen_kwargs:
-            cmd += ["--gen-kwargs", ",".join(f"{k}={v}" for k, v in self.gen_kwargs.items())]
+            cmd += ["--gen-kwargs", ",".join(f"{k}={v}" for k, v in self.gen_kwargs)]
+        cmd += list(self.extra)
         return cmd

@@ -25,6 +25,7 @@ from podium.eval import weights as overlays
 from podium.eval.kinds import KindOutput, KindRun
 from podium.eval.normalize import suite_average
 from podium.eval.suites import DEFAULT_SUITE, get_suite
+from podium.eval.versions import suite_version
 from podium.modelref import DTYPES, ModelRef, resolve
 from podium.modelref.checks import require_loadable
 from podium.record import DataProvenance, ModelIdentity, Provenance, RunRecord, RunSettings
@@ -138,8 +139,9 @@ def _evaluate(req: EvalRequest, run_device, suite, ref: ModelRef, load_ref: Mode
     output.mkdir(parents=True, exist_ok=True)
     out = suite.kind.run(KindRun(req, suite, specs, load_ref, data, output, on_task_done, run_device))
     average, complete = suite_average({k: s.normalized for k, s in out.tasks.items() if s.in_average})
+    version = suite_version(suite.version, out.lm_eval, out.data_files, provenance.versions().get("lm_eval"))
     record = RunRecord(
-        kind=suite.kind.name, suite=suite.name, suite_title=suite.title, suite_version=suite.version,
+        kind=suite.kind.name, suite=suite.name, suite_title=suite.title, suite_version=version,
         tasks=out.tasks, average=average, average_complete=complete and average is not None,
         provenance=_provenance(req, ref, facts, overlay, data, out, started_at, t0), details=out.details,
     )

@@ -1,6 +1,9 @@
 """The leaderboard view: one typed row per (model, precision, sha, chat template) of a suite, from one query.
 
-Each submission's row shows its latest finished job's result. Rows carry native fields (the
+A board shows one suite version (`podium.eval.versions`) at a time: by default the current one,
+the version of the suite's newest result; older versions stay browsable by name, and results of
+two versions never share a board or an average. Each submission's row shows its latest finished
+job's result of that version. Rows carry native fields (the
 model type as the platform's vocabulary, numbers as numbers); the web board reads them as they
 are, and `export` alone renames them into the public `open-llm-leaderboard/contents` columns.
 
@@ -50,6 +53,7 @@ class BoardRow:
     pick_reason: str | None  # why the maintainers picked the model (⭐); None when it is not a pick
     average: float | None  # mean normalized score, 0-100
     average_complete: bool
+    suite_version: str  # podium.eval.versions: a board shows the rows of one version
     tasks: dict[str, TaskScore]  # task key -> the result's task score (raw 0-1, normalized 0-100, ...)
     details_path: str
     gpu_hours: float | None
@@ -69,17 +73,39 @@ class BoardRow:
         return 1 if self.base_model else 0
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteVersion:
+    """One version of a suite that has results: how many entries, and when its newest result came."""
+
+    version: str
+    entries: int
+    latest: datetime
+    current: bool  # the version of the suite's newest result: what the board shows by default
+
+
 @dataclass
 class Board:
     suite: str
+    version: str | None = None  # the suite version shown (None: the suite has no results yet)
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (task key, title), in column order
     rows: list[BoardRow] = field(default_factory=list)
 
 
-def _query(suite: str):
+def suite_versions(session: Session, suite: str) -> list[SuiteVersion]:
+    """The versions of `suite` that have results, the current (newest result's) first."""
+    found = session.execute(
+        select(Result.suite_version, func.count(func.distinct(Result.submission_id)), func.max(Result.created_at))
+        .where(Result.suite == suite).group_by(Result.suite_version).order_by(func.max(Result.id).desc())).all()
+    return [SuiteVersion(version, entries, latest, n == 0) for n, (version, entries, latest) in enumerate(found)]
+
+
+def _query(suite: str, version: str | None):
+    if version is None:  # the current version: that of the suite's newest result
+        version = (select(Result.suite_version).where(Result.suite == suite).order_by(Result.id.desc()).limit(1)
+                   .scalar_subquery())
     latest = (
         select(Job.submission_id, func.max(Job.id).label("job_id"))
-        .join(Result, Result.job_id == Job.id).where(Job.state == "finished")
+        .join(Result, Result.job_id == Job.id).where(Job.state == "finished", Result.suite_version == version)
         .group_by(Job.submission_id).subquery()
     )
     votes = (select(func.count(Vote.id)).where(Vote.submission_id == Submission.id)
@@ -98,7 +124,8 @@ def _query(suite: str):
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
         "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
-        "average_complete": Result.average_complete, "tasks": Result.tasks, "details_path": Result.details_path,
+        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
+        "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus,
     }
     return (
@@ -119,17 +146,18 @@ def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | No
     return gpu_hours, gpu_hours * settings.gpu_power_kw * settings.carbon_g_per_kwh / 1000
 
 
-def leaderboard(session: Session, settings: Settings, suite: str | None = None) -> Board:
-    """Every entry of `suite` with a finished result, best average first."""
-    board = Board(suite=suite or settings.default_suite)
+def leaderboard(session: Session, settings: Settings, suite: str | None = None, version: str | None = None) -> Board:
+    """Every entry of `suite` with a finished result of `version` (default: the current one), best average first."""
+    board = Board(suite=suite or settings.default_suite, version=version)
     seen: dict[str, str] = {}
-    for found in session.execute(_query(board.suite)).mappings():
+    for found in session.execute(_query(board.suite, board.version)).mappings():
         values = dict(found)
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)
+        board.version = row.suite_version
         for key, task in row.tasks.items():
             seen.setdefault(key, task.title or key)
     board.tasks = list(seen.items())

@@ -37,6 +37,9 @@ from podium.platform.vocab import (
     WEIGHT_TYPES,
 )
 
+LEGACY_VERSION = "legacy"
+"""The suite version of results stored before versions were (their data and configs are not in the store)."""
+
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     quoted = ", ".join(f"'{v}'" for v in values)
@@ -212,6 +215,9 @@ class Result(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     suite: Mapped[str] = mapped_column(String(100))
+    suite_version: Mapped[str] = mapped_column(
+        String(64), default=LEGACY_VERSION, server_default=LEGACY_VERSION, index=True,
+        doc="The run record's suite version: a board ranks and averages results of one version only.")
     tasks: Mapped[dict] = mapped_column(JSON, doc="task key -> {title, metric, raw, normalized, stderr, ...}")
     average: Mapped[float | None] = mapped_column(Float)
     average_complete: Mapped[bool] = mapped_column(Boolean, default=True)

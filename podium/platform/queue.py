@@ -147,7 +147,7 @@ def complete(session: Session, claim: Claim, *, record: RunRecord, details_path:
         return False
     submission_id = session.scalar(select(Job.submission_id).where(Job.id == claim.job_id))
     session.add(Result(job_id=claim.job_id, attempt=claim.attempt, submission_id=submission_id, suite=claim.suite,
-                       tasks=tasks_to_json(record.tasks), average=record.average,
+                       suite_version=record.suite_version, tasks=tasks_to_json(record.tasks), average=record.average,
                        average_complete=record.average_complete, provenance=record.provenance.to_json(),
                        details_path=details_path, created_at=now))
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.errors import NotFound
+from podium.platform.leaderboard import suite_versions
 from podium.platform.models import Result, Submission, Vote
 from podium.platform.moderation import active_flags
 from podium.platform.picks import active_pick
@@ -37,10 +38,14 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
     run = provenance.run if provenance else None
     suite = suite_of(sub.suite)
     extra = tuple(suite.kind.reproduce_args(provenance)) if provenance and suite else ()
+    data = provenance.data if provenance else None
     command = EvalCommand(model.repo_id, model.source, sub.suite, model.revision, model.precision,
                           sub.use_chat_template, run.limit if run else None, run.backend if run else None,
                           extra=extra, weight_type=model.weight_type, base_model=model.base_model,
-                          base_revision=model.base_revision, gen_kwargs=run.gen_kwargs if run else None)
+                          base_revision=model.base_revision, device=run.device if run else None,
+                          batch_size=run.batch_size if run else None,
+                          data_dir=data.dir if data and data.mode == "offline" else None,
+                          gen_kwargs=tuple(sorted((run.gen_kwargs or {}).items())) if run else ())
     return shlex.join(["podium", "eval", *command.args("runs/reproduce")])
 
 
@@ -101,7 +106,8 @@ def entry_detail(session: Session, submission_id: int) -> dict:
                                          "error_message": job.error_message},
         "result": None if result is None else {
             "job_id": result.job_id, "average": result.average, "average_complete": result.average_complete,
-            "created_at": result.created_at, "tasks": scores,
+            "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
+            "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
         },
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},

@@ -68,6 +68,8 @@ def provenance_view(provenance: dict, model_id: str, seen_by: Sight, download: s
     run, model = dict(prov.get("run") or {}), dict(prov.get("model") or {})
     if isinstance(run.get("command_line"), str):
         run["command_line"] = public_command_line(run["command_line"], model_id, model.get("path"), places)
+    if isinstance(prov.get("reproduce"), str):
+        prov["reproduce"] = public_command_line(prov["reproduce"], model_id, model.get("path"), places)
     if isinstance(model.get("path"), str) and model["path"].startswith("/"):
         model["path"] = model_id if model.get("source") in ("mirror", "hub") else "<model folder>"
     if prov["data"].get("dir"):

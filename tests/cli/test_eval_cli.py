@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from podium.record import RunError, RunRecord
-
-
-def podium(*args, env_extra=None, timeout=600):
-    import os
-
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "podium.cli.main", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def assert_clean_error(proc, *phrases):
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    message = proc.stderr.strip().splitlines()[-1]
-    assert message.startswith("podium: error:")
-    for phrase in phrases:
-        assert phrase in message
+from support.cli import assert_clean_error, podium
 
 
 def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
 import pytest
 
@@ -11,13 +12,14 @@ from podium.eval.command import EvalCommand
 from podium.modelref import DTYPES, PRECISIONS, content_hash, dtype_for, is_repo_id, is_revision, resolve
 from podium.modelref.checks import load_report
 from podium.modelref.resolve import BadRevision, ModelNotFound
-from podium.platform.models import Model, Result, Submission
+from podium.platform.models import Model, Submission
 from podium.platform.queue import Claim
 from podium.platform.worker import eval_command
 from podium.settings import EnvSettings
 from podium.web.entries import reproduce_command
 from support.db import fast_settings
 from support.models import copy_model
+from support.records import provenance
 
 
 @pytest.mark.parametrize("text, ok", [
@@ -105,7 +107,10 @@ def test_the_reproduce_command_is_the_workers_command(source, revision, precisio
     worker = eval_command(claim, fast_settings(eval_command=["podium", "eval"], eval_limit=2), "runs/reproduce")
     model = Model(repo_id="org/m", source=source, revision=revision, precision=precision)
     sub = Submission(model=model, suite="openllm-v1", use_chat_template=chat)
-    result = Result(provenance={"run": {"limit": 2}})
-    assert shlex.split(reproduce_command(sub, result)) == worker
+    recorded = provenance()
+    recorded = replace(recorded, run=replace(recorded.run, limit=2, device="cuda", batch_size=8),
+                       data=replace(recorded.data, dir="/data"))
+    assert shlex.split(reproduce_command(sub, recorded)) == [  # and what the run recorded besides
+        *worker, "--backend", "podium", "--device", "cuda", "--batch-size", "8", "--data-dir", "/data"]
     assert EvalCommand("org/m", source, "openllm-v1", revision, precision).args("o")[:6] == [
         "--model", "org/m", "--suite", "openllm-v1", "--output", "o"]

@@ -24,7 +24,7 @@ def provenance(model: str = "org/model", **extra) -> Provenance:
 
 
 def record(tasks: list[TaskScore], average: float | None, complete: bool = True, *, suite: str = "openllm-v1",
-           **provenance_extra) -> RunRecord:
-    return RunRecord(kind="lm-eval", suite=suite, suite_title=suite, suite_version="test",
+           version: str = "test", **provenance_extra) -> RunRecord:
+    return RunRecord(kind="lm-eval", suite=suite, suite_title=suite, suite_version=version,
                      tasks={t.key: t for t in tasks}, average=average, average_complete=complete,
                      provenance=provenance(**provenance_extra))

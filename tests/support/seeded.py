@@ -10,7 +10,7 @@ address. Marker strings in each say which secret a response carried.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podium.eval.details import write_details
@@ -18,8 +18,10 @@ from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.identity import Actor
 from podium.platform.models import Job, Result, User
+from podium.record import BaseCheck, DataProvenance
 from podium.web.auth import tokens
 from workshop.synthetic import add_entries
+from support.records import provenance
 from support.web import Web, add_user, make_web
 
 PUBLIC_Q, GATED_Q, PRIVATE_Q, LOG_MARK = "PUBLIC-QUESTION", "GATED-QUESTION", "PRIVATE-QUESTION", "LOG-TAIL-MARKER"
@@ -57,16 +59,16 @@ def _sample(doc_id: int, text: str) -> dict:
 
 def _provenance(home: Path, models: Path, data: Path, job: int) -> dict:
     files = {f"gpqa/part-{i:05d}.parquet": hashlib.sha256(str(i).encode()).hexdigest() for i in range(DATA_FILES)}
-    return {
-        "versions": {"lm_eval": "0.4.13", "podium": "0.1.0"},
-        "run": {"backend": "podium", "device": "cpu", "limit": None, "seeds": {"random_seed": 0},
-                "command_line": f"podium eval --model {models}/org/model --suite openllm-v2 "
-                                f"--output {home}/runs/job-{job}/out --data-dir {data}"},
-        "data": {"mode": "offline", "dir": str(data), "files": files, "differences": {}},
-        "model": {"id": "org/model", "path": f"{models}/org/model", "source": "mirror", "content_hash": "ab" * 20},
-        "base_check": {"status": "unchecked", "declared_base": "org/base",
-                       "reason": f"the check failed: FileNotFoundError: {home}/runs/job-{job}/check.json"},
-    }
+    base = provenance("org/model", base_check=BaseCheck(
+        status="unchecked", declared_base="org/base",
+        reason=f"the check failed: FileNotFoundError: {home}/runs/job-{job}/check.json"))
+    return replace(
+        base, versions={"lm_eval": "0.4.13", "podium": "0.1.0"},
+        run=replace(base.run, command_line=f"podium eval --model {models}/org/model --suite openllm-v2 "
+                                           f"--output {home}/runs/job-{job}/out --data-dir {data}"),
+        data=DataProvenance(mode="offline", dir=str(data), files=files, differences={}),
+        model=replace(base.model, path=f"{models}/org/model", content_hash="ab" * 20),
+    ).to_json()
 
 
 def seed(tmp_path: Path, monkeypatch) -> Seeded:

@@ -185,6 +185,9 @@ def test_public_provenance_has_labels_for_folders_and_a_summary_of_the_data(seed
     assert hashlib.sha256(manifest.content).hexdigest() == prov["data"]["files_sha256"]
     operator = client.get(f"/api/entries/{entry}", headers=seeded.headers("operator")).json()["provenance"]
     assert str(seeded.data) in operator["run"]["command_line"] and operator["data"]["dir"] == str(seeded.data)
+    # the reproduce line names the recorded device, batch size and data folder (a label to the public)
+    assert "--device cpu --batch-size 1 --data-dir '<data folder>'" in prov["reproduce"]
+    assert f"--data-dir {seeded.data}" in operator["reproduce"] and str(seeded.data) not in prov["reproduce"]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -80,7 +80,7 @@ def data_plan(specs, req, data: Path | None):
     return DataPlan.for_run(specs, req.data_sources, data, current())
 
 
-def _run_groups(specs) -> list[tuple[str, int | None, list]]:
+def run_groups(specs) -> list[tuple[str, int | None, list]]:
     """Specs that read the same lm-eval run (e.g. acc and acc_norm of one task) share it."""
     groups: dict[tuple[str, int | None], list] = {}
     for spec in specs:
@@ -106,7 +106,7 @@ class LmEvalKind(SuiteKind):
         from podium.eval.scoring import missing_score, score_task
 
         req, data = job.request, job.data
-        runs = _run_groups(job.specs)
+        runs = run_groups(job.specs)
         progress = Progress(job.output / "progress.json", task_count=len(runs))
         progress.update()
         from podium.engine import hardware

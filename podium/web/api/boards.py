@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from podium.web.api.contract import CSV, VALIDATION, errors
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json, to_csv
-from podium.web.board.query import BoardQuery, parse_query, run
+from podium.web.board.query import BoardQuery, parse_query, run, version_of
 from podium.web.boards import archive, suite_or_404
 from podium.web.deps import state
 
@@ -19,7 +19,8 @@ QUERY_DOC = (
     "(comma lists), params_min, params_max (billions), preset (edge|consumer|mid|large|official|picks), "
     "only (picked,official: maintainer's picks, official providers), hide (merged,moe,flagged,unavailable), "
     "sort (column key), order (asc|desc), scores (normalized|raw), "
-    "rank (static|dynamic), page, per_page (<= 200), pins (entry ids), cols (optional columns). "
+    "rank (static|dynamic), page, per_page (<= 200), pins (entry ids), cols (optional columns), version (a suite "
+    "version listed in the answer's `versions`; default: the current one, the version of the newest result). "
     "Unknown parameters are refused."
 )
 
@@ -28,7 +29,11 @@ def board_view(request: Request, name: str, *, everything: bool = False):
     """(suite, query, page) for a board request; shared by the API, the CSV and the HTML page."""
     suite = suite_or_404(name)
     query: BoardQuery = parse_query(request.query_params, all_columns(suite.tasks))
-    snapshot = state(request).boards.get(suite)
+    boards = state(request).boards
+    snapshot = boards.get(suite)
+    version = version_of(snapshot, query)
+    if version is not None:
+        snapshot = boards.get(suite, version)
     return suite, query, run(snapshot, query, everything=everything)
 
 

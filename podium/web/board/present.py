@@ -32,6 +32,9 @@ def page_json(suite: SuiteSpec, query: BoardQuery, page: Page) -> dict:
         "board_total": page.board_total, "page": page.page, "pages": page.pages, "per_page": query.per_page,
         "pinned": [row_json(r, query, page.ranks[r["id"]], True) for r in page.pinned],
         "rows": [row_json(r, query, page.ranks[r["id"]], False) for r in page.rows],
+        "version": page.version,
+        "versions": [{"version": v.version, "entries": v.entries, "latest": f"{v.latest:%Y-%m-%d}",
+                      "current": v.current} for v in page.versions],
     }
 
 

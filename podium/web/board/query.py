@@ -8,6 +8,7 @@ than silently ignored, because a shared URL that quietly drops a filter shows a 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,8 +27,9 @@ PRESETS = {  # name -> (min B, max B, the `only` set it keeps or None); ranges a
     "large": (65.0, None, None), "official": (None, None, "official"), "picks": (None, None, "picked"),
 }
 PARAMS = ("q", "type", "precision", "params_min", "params_max", "preset", "only", "hide", "sort", "order", "scores",
-          "rank", "page", "per_page", "pins", "cols")
+          "rank", "page", "per_page", "pins", "cols", "version")
 MAX_PER_PAGE = 200
+VERSION_NAME = re.compile(r"[0-9a-z]{1,64}")
 MAX_PARAMS_B = 100_000.0
 
 
@@ -49,6 +51,8 @@ class BoardQuery:
     per_page: int = 50
     pins: tuple[int, ...] = ()
     cols: tuple[str, ...] | None = None
+    version: str | None = None
+    """The suite version shown (None: the current one); `podium.eval.versions`."""
 
 
 def _choices(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> frozenset[str]:
@@ -116,7 +120,27 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
         page=_integer(params, "page", 1, 1, 1_000_000), per_page=_integer(params, "per_page", 50, 1, MAX_PER_PAGE),
         pins=tuple(inputs.id_list(params.get("pins"), "pins")),
         cols=None if cols is None else tuple(sorted(_choices(params, "cols", optional), key=optional.index)),
+        version=_version(params),
     )
+
+
+def _version(params: Mapping[str, str]) -> str | None:
+    """The shape of a version name; whether the suite has it is the snapshot's to say (`version_of`)."""
+    value = params.get("version", "").strip()
+    if value and not VERSION_NAME.fullmatch(value):
+        raise InputError("version",
+                         "version must be a suite version name (letters and digits, as listed on the board).")
+    return value or None
+
+
+def version_of(current: Snapshot, query: BoardQuery) -> str | None:
+    """The version to show: None for the current one; InputError when the suite has no such version."""
+    if query.version is None or query.version == current.version:
+        return None
+    if query.version not in {v.version for v in current.versions}:
+        known = ", ".join(v.version for v in current.versions) or "none yet"
+        raise InputError("version", f"This board has no results of version {query.version!r}; its versions: {known}.")
+    return query.version
 
 
 def _kept(snapshot: Snapshot, query: BoardQuery) -> set[int] | None:
@@ -146,6 +170,8 @@ class Page:
     rows: list[dict]
     pinned: list[dict]
     ranks: dict[int, int]  # entry id -> rank shown (static or dynamic)
+    version: str | None = None  # the suite version these rows belong to
+    versions: tuple = ()  # every version of the suite with results (SuiteVersion), current first
 
 
 def _only(ids: list[int], kept: set[int] | None, pinned: set[int]) -> list[int]:
@@ -174,4 +200,5 @@ def run(snapshot: Snapshot, query: BoardQuery, *, everything: bool = False) -> P
         ranks = {i: n for n, i in enumerate(order, 1) if i in wanted}
     else:
         ranks = {r["id"]: r["static_rank"][query.scores] for r in shown}
-    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks)
+    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks, snapshot.version,
+                snapshot.versions)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from podium.eval.suites import SuiteSpec
 from podium.platform.config import Settings
-from podium.platform.leaderboard import BoardRow, leaderboard
+from podium.platform.leaderboard import BoardRow, SuiteVersion, leaderboard, suite_versions
 from podium.platform.models import Flag, Model, OfficialProvider, Pick, Result
 from podium.platform.vocab import MODEL_TYPES
 from podium.record import TaskScore
@@ -48,8 +48,10 @@ class Snapshot:
 
     MAX_CACHED = 512
 
-    def __init__(self, suite: SuiteSpec, rows: list[dict], fingerprint: tuple):
+    def __init__(self, suite: SuiteSpec, rows: list[dict], fingerprint: tuple, version: str | None = None,
+                 versions: tuple[SuiteVersion, ...] = ()):
         self.suite, self.rows, self.fingerprint = suite, rows, fingerprint
+        self.version, self.versions = version, versions  # the suite version shown; every version with results
         self.built_at = time.time()
         self.by_id = {r["id"]: r for r in rows}
         self.everything = set(self.by_id)
@@ -159,19 +161,21 @@ def fingerprint(session: Session) -> tuple:
     )).one())
 
 
-def build(session: Session, settings: Settings, suite: SuiteSpec) -> Snapshot:
+def build(session: Session, settings: Settings, suite: SuiteSpec, version: str | None = None) -> Snapshot:
     stamp = fingerprint(session)
-    board = leaderboard(session, settings, suite.name)
+    board = leaderboard(session, settings, suite.name, version)
+    versions = tuple(suite_versions(session, suite.name))
     flags = {repo: (fid, url) for fid, repo, url in session.execute(
         select(Flag.id, Flag.repo_id, Flag.evidence_url).where(Flag.resolved_at.is_(None)).order_by(Flag.id))}
     rows = [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
-    return Snapshot(suite, rows, stamp)
+    return Snapshot(suite, rows, stamp, board.version or (versions[0].version if versions else None), versions)
 
 
 class SnapshotCache:
-    """One snapshot per suite. The fingerprint is checked at most every `recheck_seconds`; when it
-    moved, a board that builds quickly is rebuilt at once, and a big one (a build slower than
-    `sync_build_seconds`) is rebuilt in a background thread while readers keep the previous snapshot."""
+    """One snapshot per suite and version asked for (None: the current version). The fingerprint is
+    checked at most every `recheck_seconds`; when it moved, a board that builds quickly is rebuilt at
+    once, and a big one (a build slower than `sync_build_seconds`) is rebuilt in a background thread
+    while readers keep the previous snapshot."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings, recheck_seconds: float = 1.0,
                  sync_build_seconds: float = 0.5):
@@ -179,48 +183,51 @@ class SnapshotCache:
         self.settings = settings
         self.recheck_seconds = recheck_seconds
         self.sync_build_seconds = sync_build_seconds
-        self._snapshots: dict[str, Snapshot] = {}
-        self._build_seconds: dict[str, float] = {}
-        self._checked: dict[str, float] = {}
-        self._building: set[str] = set()
+        self._snapshots: dict[tuple[str, str | None], Snapshot] = {}
+        self._build_seconds: dict[tuple[str, str | None], float] = {}
+        self._checked: dict[tuple[str, str | None], float] = {}
+        self._building: set[tuple[str, str | None]] = set()
         self._lock = threading.Lock()
 
-    def _build(self, suite: SuiteSpec) -> Snapshot:
+    def _build(self, suite: SuiteSpec, version: str | None) -> Snapshot:
         started = time.perf_counter()
         with self.factory() as session:
-            snap = build(session, self.settings, suite)
-        self._snapshots[suite.name] = snap
-        self._build_seconds[suite.name] = time.perf_counter() - started
+            snap = build(session, self.settings, suite, version)
+        self._snapshots[(suite.name, version)] = snap
+        self._build_seconds[(suite.name, version)] = time.perf_counter() - started
         return snap
 
-    def _rebuild_in_background(self, suite: SuiteSpec) -> None:
+    def _rebuild_in_background(self, suite: SuiteSpec, version: str | None) -> None:
+        key = (suite.name, version)
+
         def run():
             try:
-                self._build(suite)
+                self._build(suite, version)
             finally:
-                self._building.discard(suite.name)
+                self._building.discard(key)
 
-        self._building.add(suite.name)
+        self._building.add(key)
         threading.Thread(target=run, name=f"board-{suite.name}", daemon=True).start()
 
-    def get(self, suite: SuiteSpec) -> Snapshot:
-        snap = self._snapshots.get(suite.name)
-        if snap is not None and time.monotonic() - self._checked.get(suite.name, 0) < self.recheck_seconds:
+    def get(self, suite: SuiteSpec, version: str | None = None) -> Snapshot:
+        key = (suite.name, version)
+        snap = self._snapshots.get(key)
+        if snap is not None and time.monotonic() - self._checked.get(key, 0) < self.recheck_seconds:
             return snap
         with self._lock:
-            snap = self._snapshots.get(suite.name)
-            if snap is not None and time.monotonic() - self._checked.get(suite.name, 0) < self.recheck_seconds:
+            snap = self._snapshots.get(key)
+            if snap is not None and time.monotonic() - self._checked.get(key, 0) < self.recheck_seconds:
                 return snap
             if snap is None:
-                snap = self._build(suite)
-            elif suite.name not in self._building:
+                snap = self._build(suite, version)
+            elif key not in self._building:
                 with self.factory() as session:
                     moved = fingerprint(session) != snap.fingerprint
-                if moved and self._build_seconds.get(suite.name, 0) <= self.sync_build_seconds:
-                    snap = self._build(suite)
+                if moved and self._build_seconds.get(key, 0) <= self.sync_build_seconds:
+                    snap = self._build(suite, version)
                 elif moved:
-                    self._rebuild_in_background(suite)
-            self._checked[suite.name] = time.monotonic()
+                    self._rebuild_in_background(suite, version)
+            self._checked[key] = time.monotonic()
             return snap
 
     def invalidate(self) -> None:

@@ -133,11 +133,20 @@
     $("#prev").disabled = current.page <= 1;
     $("#next").disabled = current.page >= current.pages;
     $("#compare-pinned").href = "/compare?ids=" + list("pins").join(",");
+    versionPicker();
     if (!document.body.dataset.ready) performance.mark("board-ready");  // time to interactive (benchmarks/web.py)
     document.body.dataset.ready = "1";
   }
 
   // ---- controls ---------------------------------------------------------------------------
+  function versionPicker() {
+    const options = current.versions.map((v) => el("option", {value: v.version},
+      `${v.version}${v.current ? " (current)" : " (older)"}: ${v.entries} ${v.entries === 1 ? "entry" : "entries"}, newest ${v.latest}`));
+    $("#version").replaceChildren(...options);
+    $("#version").value = current.version || "";
+    $("#version").disabled = options.length < 2;
+  }
+
   function stepIndex(value, fallback) {
     if (value === undefined || value === "") return fallback;
     const i = steps.findIndex((s) => s !== null && s >= Number(value));
@@ -220,6 +229,10 @@
     });
     $("#prev").addEventListener("click", () => change(() => { state.page = String(current.page - 1); }, true));
     $("#next").addEventListener("click", () => change(() => { state.page = String(current.page + 1); }, true));
+    $("#version").addEventListener("change", (e) => change(() => {
+      const chosen = current.versions.find((v) => v.version === e.target.value);
+      if (!chosen || chosen.current) delete state.version; else state.version = chosen.version;
+    }));
     $("#reset").addEventListener("click", () => change(() => { state = {}; syncControls(); }));
   }
 

@@ -9,7 +9,7 @@ revision (a migration must not change meaning when the code moves on). Downgrade
 rows as they are: schema 2 rows carry everything the old readers looked for.
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-05 21:30:00.000000
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,6 @@ from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.worker import eval_command
 from support.db import REPO_ROOT, fast_settings, sqlite_db, user, write_settings_file  # noqa: F401
 from support.faults import wait_for
-from support.models import copy_model
 from support.ray_cluster import LocalRay
 
 NOW = datetime(2026, 12, 5, 12, 0, 0)
@@ -220,9 +219,8 @@ def test_node_killed_mid_job_is_requeued_and_finishes_and_cancel_stops_the_ray_j
     try:
         first = wait_running_on_ray(cluster, job_name(settings.ray_job_prefix, job_id, 1))
         victim = local_ray.node(first.node_id)
-        gpus = int(victim.num_gpus if hasattr(victim, "num_gpus") else 1)
         assert local_ray.kill_node(victim) >= 2  # the raylet and the processes under it
-        local_ray.add_node(gpus)  # a replacement host joins, as in a real pool
+        local_ray.add_node(local_ray.gpus_of[victim.node_id])  # a replacement host joins, as in a real pool
         assert wait_for(lambda: job_row(sqlite_db, job_id).state == "finished", 400, interval=1), log.read_text()
         job = job_row(sqlite_db, job_id)
         assert job.attempt == 2 and [r.attempt for r in results_of(sqlite_db, job_id)] == [2]

@@ -41,6 +41,7 @@ class LocalRay:
         self.gpus, self.markers = gpus, {"podium_gpu_memory": 1.0, **(markers or {})}
         self.cluster = None
         self.saved_env: dict[str, str | None] = {}
+        self.gpus_of: dict[str, int] = {}  # node id -> GPUs it declares
         self.port = _free_port()
 
     @property
@@ -68,8 +69,10 @@ class LocalRay:
         self.shutdown()
 
     def add_node(self, gpus: int):
-        return self.cluster.add_node(num_cpus=1, num_gpus=gpus, resources=dict(self.markers),
+        node = self.cluster.add_node(num_cpus=1, num_gpus=gpus, resources=dict(self.markers),
                                      node_ip_address="127.0.0.1", object_store_memory=OBJECT_STORE_BYTES)
+        self.gpus_of[node.node_id] = gpus
+        return node
 
     def _wait_for_jobs_api(self, timeout: float = 120.0) -> None:
         from ray.job_submission import JobSubmissionClient
@@ -105,6 +108,11 @@ class LocalRay:
         psutil.wait_procs(procs, timeout=10)
         self.cluster.worker_nodes.discard(node)
         return len(procs)
+
+    def replace_node(self, node):
+        """Kill a node (`kill_node`) and start another with the same GPUs, as a pool replaces a lost host."""
+        self.kill_node(node)
+        return self.add_node(self.gpus_of[node.node_id])
 
     def freeze_node(self, node) -> list[psutil.Process]:
         """SIGSTOP the node's raylet and every process under it (the cluster declares it dead)."""

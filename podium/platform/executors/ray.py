@@ -41,6 +41,7 @@ from podium.platform.supervisor import RunOutcome, tail
 from podium.platform.vocab import QUANTIZED_PRECISIONS
 from podium.platform.worker import eval_command, model_argument
 
+STOP_RETRY_SECONDS = 30.0
 CHECK_RC = "base_check.rc"  # "<exit status> <seconds>" of the provenance check, written by the entrypoint
 
 
@@ -85,6 +86,7 @@ class RayExecutor:
         self.view: tuple[list[RayNode], dict[str, RayJob]] | None = None
         self.renewed: dict[str, float] = {}  # Ray job name -> when this dispatcher last renewed its lease
         self.published_at = float("-inf")
+        self.stop_sent: dict[str, float] = {}  # Ray job name -> when this dispatcher asked Ray to stop it
 
     # What the cluster can run.
 
@@ -181,6 +183,10 @@ class RayExecutor:
         return ended
 
     def _stop(self, name: str, reason: str) -> None:
+        """Ask Ray to stop a job (stopping takes Ray a few seconds: asked again only after STOP_RETRY_SECONDS)."""
+        if time.monotonic() - self.stop_sent.get(name, float("-inf")) < STOP_RETRY_SECONDS:
+            return
+        self.stop_sent[name] = time.monotonic()
         self.say(f"Ray job {name}: stopping it. {reason}")
         self.cluster.stop(name)
 

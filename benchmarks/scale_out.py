@@ -67,7 +67,7 @@ def p1_node_loss(b: Bench, kills: int) -> dict:
 def p2_dispatcher_loss(b: Bench) -> dict:
     jobs = b.queue_jobs(3, seconds=b.run_seconds * 4)
     d = b.dispatcher()
-    b.wait(lambda: sum(j.status == "RUNNING" and j.node_id for j in b.ray_jobs().values()) == 3, 300)
+    b.wait(lambda: sum(j.status == "RUNNING" and j.node_id is not None for j in b.ray_jobs().values()) == 3, 300)
     d.kill()
     d.wait()
     time.sleep(5)

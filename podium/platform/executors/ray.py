@@ -167,12 +167,14 @@ class RayExecutor:
                            now_ms=int(time.time() * 1000), submit_grace=self.settings.ray_submit_grace_seconds,
                            time_limit=self.settings.time_limit_seconds)
         owners = {(a.job_id, a.attempt): a.owner for a in attempts}
+        kept = {d.name for d in decisions if d.action == "keep"}
+        self.renewed = {n: t for n, t in self.renewed.items() if n in kept}  # others ended or moved on
         self._publish_nodes(nodes, jobs)
         ended = []
         for d in decisions:
             if d.action == "keep":
                 self._renew(d)
-            elif d.action == "stop":
+            elif d.action == "stop" and self._on_live_node(d):
                 self._stop(d.name, d.reason)
             elif d.action == "lost":
                 self._lost(d)
@@ -184,15 +186,26 @@ class RayExecutor:
 
     def _stop(self, name: str, reason: str) -> None:
         """Ask Ray to stop a job (stopping takes Ray a few seconds: asked again only after STOP_RETRY_SECONDS)."""
-        if time.monotonic() - self.stop_sent.get(name, float("-inf")) < STOP_RETRY_SECONDS:
+        now = time.monotonic()
+        self.stop_sent = {n: t for n, t in self.stop_sent.items() if now - t < STOP_RETRY_SECONDS}
+        if name in self.stop_sent:
             return
-        self.stop_sent[name] = time.monotonic()
+        self.stop_sent[name] = now
         self.say(f"Ray job {name}: stopping it. {reason}")
         self.cluster.stop(name)
 
+    def _on_live_node(self, d: Decision) -> bool:
+        """Is the Ray job's node alive? (Asking Ray for the log, or to stop the job, of a job on a dead or
+        frozen node waits on that node; Ray fails such jobs itself.)"""
+        node_id = d.ray_job.node_id if d.ray_job else None
+        return node_id is None or any(n.node_id == node_id and n.alive for n in self._view()[0])
+
     def _log(self, d: Decision) -> str:
-        """Copy the Ray job's log into the attempt's eval.log; returns its tail ('' when unreachable)."""
+        """Copy the Ray job's log into the attempt's eval.log; returns its tail (what was copied last when
+        the log cannot be read)."""
         path = run_dir(self.home, d.job_id, d.attempt) / "eval.log"
+        if not self._on_live_node(d):
+            return tail(path, self.settings.log_tail_lines)
         try:
             text = self.cluster.logs(d.name)
         except (RuntimeError, OSError):  # the node holding the log is gone: keep what we copied last
@@ -216,7 +229,7 @@ class RayExecutor:
                             log_tail=log_tail or None)
 
     def _lost(self, d: Decision) -> None:
-        if d.ray_job is not None and d.ray_job.active:
+        if d.ray_job is not None and d.ray_job.active and self._on_live_node(d):
             self._stop(d.name, d.reason)
         log_tail = self._log(d) if d.ray_job is not None else None
         with transaction(self.factory) as session:

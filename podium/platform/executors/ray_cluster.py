@@ -16,7 +16,7 @@ markers never limit how many jobs share a node; its GPU count (`entrypoint_num_g
 from __future__ import annotations
 
 import ipaddress
-import json
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ from podium.platform.capacity import Capabilities
 GPU_MEMORY_MARKER = "podium_gpu_memory"
 QUANT_MARKER = "podium_quant_{}"
 MARKER_REQUEST = 0.001
+CALL_TIMEOUT_SECONDS = 30.0  # Ray's client sets no timeout; a frozen node's agent would hang a log request
 ACTIVE_STATUSES = ("PENDING", "RUNNING")
 
 
@@ -109,6 +110,27 @@ class RayNode:
         return self.alive and self.gpus > 0 and GPU_MEMORY_MARKER in self.resources
 
 
+def bounded(call, *args, timeout: float = CALL_TIMEOUT_SECONDS, **kwargs):
+    """`call(*args, **kwargs)`, or TimeoutError after `timeout` (the call is left to finish in a daemon
+    thread: Ray's HTTP client offers no way to cancel it)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call(*args, **kwargs)
+        except BaseException as err:  # handed to the caller below
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True, name="ray-call")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"Ray did not answer {getattr(call, '__name__', 'a call')} within {timeout:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 class RayCluster:
     """Ray's Jobs API and node list at one dashboard address (imported lazily: Ray is an extra)."""
 
@@ -123,7 +145,7 @@ class RayCluster:
     def jobs(self, prefix: str) -> dict[str, RayJob]:
         """Podium's jobs on the cluster (submission ids starting with `prefix`), by submission id."""
         found = {}
-        for d in self.client.list_jobs():
+        for d in bounded(self.client.list_jobs):
             if d.submission_id and d.submission_id.startswith(prefix):
                 code = getattr(d, "driver_exit_code", None)
                 found[d.submission_id] = RayJob(
@@ -136,15 +158,16 @@ class RayCluster:
         from ray.util.state import list_nodes
 
         return [RayNode(n.node_id, n.node_ip, n.state == "ALIVE", bool(n.is_head_node), dict(n.resources_total or {}))
-                for n in list_nodes(address=self.address, limit=10_000, raise_on_missing_output=False)]
+                for n in list_nodes(address=self.address, limit=10_000, timeout=int(CALL_TIMEOUT_SECONDS),
+                                    raise_on_missing_output=False)]
 
     def submit(self, submission_id: str, entrypoint: str, *, gpus: int, resources: dict[str, float],
                env: dict[str, str], metadata: dict[str, str]) -> bool:
         """Submit a job; False when a job of this id already exists (submitted before a restart)."""
         try:
-            self.client.submit_job(entrypoint=entrypoint, submission_id=submission_id, entrypoint_num_gpus=gpus,
-                                   entrypoint_resources=resources, runtime_env={"env_vars": env},
-                                   metadata=metadata)
+            bounded(self.client.submit_job, entrypoint=entrypoint, submission_id=submission_id,
+                    entrypoint_num_gpus=gpus, entrypoint_resources=resources, runtime_env={"env_vars": env},
+                    metadata=metadata)
         except RuntimeError as err:
             if "already exists" in str(err):
                 return False
@@ -152,12 +175,7 @@ class RayCluster:
         return True
 
     def stop(self, submission_id: str) -> None:
-        self.client.stop_job(submission_id)
+        bounded(self.client.stop_job, submission_id)
 
     def logs(self, submission_id: str) -> str:
-        return self.client.get_job_logs(submission_id)
-
-
-def describe(nodes: list[RayNode]) -> str:
-    usable = [n for n in nodes if n.usable]
-    return json.dumps({"nodes": len(nodes), "usable": len(usable), "gpus": sum(n.gpus for n in usable)})
+        return bounded(self.client.get_job_logs, submission_id)

@@ -16,8 +16,9 @@ P2 dispatcher loss: SIGKILL of the dispatcher with 3 jobs running; the Ray jobs 
 new dispatcher adopts them: one result per job, of attempt 1.
 P3 exactly one result: a node frozen (SIGSTOP) for `--freeze` seconds with a job on it; the job is
 re-run elsewhere; after SIGCONT the stale run finishes and must not publish.
-P4 placement: `--placement-jobs` jobs needing 1 or 2 GPUs; Ray's job list sampled every 0.25 s:
-no node ever runs more GPU-jobs than its GPUs, and every job finishes.
+P4 placement: `--placement-jobs` jobs needing 1 or 2 GPUs, two dispatchers at once; Ray's job list
+sampled every 0.25 s: no node ever runs more GPU-jobs than its GPUs, every job finishes, one Ray
+job per job (no attempt ran twice).
 P5 bounded retries: a job whose node is killed at every attempt fails after 3 attempts
 (worker_lost); a bad model (corrupt weights, model_load) fails after `max_attempts.default`
 attempts (measured with the shipped default 2 and with 1); a good job behind them finishes.
@@ -44,24 +45,27 @@ from support.ray_cluster import LocalRay  # noqa: E402
 
 
 def p1_node_loss(b: Bench, kills: int) -> dict:
-    jobs = b.queue_jobs((kills + 1) // 2 + 1, seconds=b.run_seconds * 2)
+    """Each kill requeues every job on the node; no job is hit more than twice (its third attempt is its last)."""
+    jobs = b.queue_jobs(kills + 1, seconds=b.run_seconds * 2)
     d = b.dispatcher()
-    killed: dict[int, int] = {}
-    latencies = []
-    while len(latencies) < kills:
-        victim = b.running_job(lambda job_id: killed.get(job_id, 0) < 2, timeout=300)
-        if victim is None:
+    hits: dict[int, int] = {}
+    latencies, done = [], 0
+    while done < kills:
+        found = b.victim(lambda job_id: hits.get(job_id, 0) < 2, timeout=300)
+        if found is None:
             break
-        job_id, attempt, node_id = victim
+        node_id, running = found
         t = time.monotonic()
         b.ray.replace_node(b.ray.node(node_id))
-        killed[job_id] = killed.get(job_id, 0) + 1
-        if not b.wait(lambda job_id=job_id, attempt=attempt: b.row(job_id)[:2] != ("running", attempt), 120):
-            return {"problems": [f"job {job_id} not requeued within 120 s"], **b.stop(d)}
-        latencies.append(round(time.monotonic() - t, 2))
+        done += 1
+        for job_id, attempt in running:
+            hits[job_id] = hits.get(job_id, 0) + 1
+            if not b.wait(lambda job_id=job_id, attempt=attempt: b.row(job_id)[:2] != ("running", attempt), 120):
+                return {"problems": [f"job {job_id} not requeued within 120 s"], **b.stop(d)}
+            latencies.append(round(time.monotonic() - t, 2))
     b.wait_ended(jobs, 600)
-    return {"kills": len(latencies), "jobs": len(jobs), "requeue_seconds": b.spread(latencies),
-            "within_60s": sum(x <= 60 for x in latencies), **b.check_finished(jobs), **b.stop(d)}
+    return {"kills": done, "jobs": len(jobs), "jobs_requeued": len(latencies), "requeue_seconds": b.spread(latencies),
+            "requeued_within_60s": sum(x <= 60 for x in latencies), **b.check_finished(jobs), **b.stop(d)}
 
 
 def p2_dispatcher_loss(b: Bench) -> dict:
@@ -84,7 +88,7 @@ def p2_dispatcher_loss(b: Bench) -> dict:
 def p3_stale_attempt(b: Bench, freeze: float) -> dict:
     [job_id] = b.queue_jobs(1, seconds=b.run_seconds * 3)
     d = b.dispatcher()
-    _, attempt, node_id = b.running_job(lambda _: True, timeout=300)
+    node_id, [(_, attempt)] = b.victim(lambda _: True, timeout=300)
     node = b.ray.node(node_id)
     frozen, t = b.ray.freeze_node(node), time.monotonic()
     rerun = b.wait(lambda: b.row(job_id)[1] > attempt, 120)
@@ -104,11 +108,15 @@ def p3_stale_attempt(b: Bench, freeze: float) -> dict:
 
 
 def p4_placement(b: Bench, count: int) -> dict:
+    """Two dispatchers at once, so this also checks that no attempt runs twice."""
     jobs = b.queue_jobs(count, seconds=b.run_seconds)
     b.set_gpus({j: 2 if i % 2 else 1 for i, j in enumerate(jobs)})
-    d = b.dispatcher()
+    d1, d2 = b.dispatcher(), b.dispatcher()
     peaks = b.sample_placement(lambda: all(b.row(j)[0] in ("finished", "failed", "cancelled") for j in jobs), 900)
-    return {"jobs": len(jobs), **peaks, **b.check_finished(jobs), **b.stop(d)}
+    ray_jobs = [b.ray_job_count(j) for j in jobs]
+    b.stop(d1)
+    return {"jobs": len(jobs), "dispatchers": 2, **peaks, "ray_jobs_per_job_max": max(ray_jobs),
+            **b.check_finished(jobs), **b.stop(d2)}
 
 
 def p5_retries(b: Bench) -> dict:
@@ -129,12 +137,13 @@ def p5_retries(b: Bench) -> dict:
     d = b.dispatcher()
     kills = 0
     while b.row(infra)[0] not in ("finished", "failed") and kills < 5:
-        victim = b.running_job(lambda j: j == infra, timeout=120)
-        if victim is None:
+        found = b.victim(lambda j: j == infra, timeout=120)
+        if found is None:
             break
-        b.ray.replace_node(b.ray.node(victim[2]))
+        node_id, [(_, attempt)] = found
+        b.ray.replace_node(b.ray.node(node_id))
         kills += 1
-        b.wait(lambda attempt=victim[1]: b.row(infra)[:2] != ("running", attempt), 120)
+        b.wait(lambda attempt=attempt: b.row(infra)[:2] != ("running", attempt), 120)
     b.wait_ended([infra], 300)
     time.sleep(3)  # the dispatcher must not pick the failed job up again
     out["infra"] = {"kills": kills, "state": b.row(infra)[0], "attempts": b.row(infra)[1],

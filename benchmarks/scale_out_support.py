@@ -126,16 +126,23 @@ class Bench:
         with self.db.factory() as s:
             return s.scalar(select(Job.error_class).where(Job.id == job_id))
 
-    def running_job(self, wanted, timeout: float) -> tuple[int, int, str] | None:
-        """(job id, attempt, node id) of a Ray job running the table's current attempt of a wanted job."""
+    def running_on_nodes(self) -> dict[str, list[tuple[int, int]]]:
+        """Live node id -> (job id, attempt) of the Ray jobs running the table's current attempts there."""
+        live = {n.node_id for n in self.ray.nodes()}
+        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for name, j in self.ray_jobs().items():
+            parsed = parse_name(self.prefix, name)
+            if parsed and j.status == "RUNNING" and j.node_id in live and self.row(parsed[0]) == ("running", parsed[1]):
+                found[j.node_id].append(parsed)
+        return found
+
+    def victim(self, wanted, timeout: float) -> tuple[str, list[tuple[int, int]]] | None:
+        """A live node running at least one job, every one of them `wanted` (job id -> bool)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for name, j in self.ray_jobs().items():
-                parsed = parse_name(self.prefix, name)
-                if parsed and j.status == "RUNNING" and j.node_id and wanted(parsed[0]) \
-                        and self.row(parsed[0]) == ("running", parsed[1]) and j.node_id in self.ray.gpus_of \
-                        and any(n.node_id == j.node_id for n in self.ray.nodes()):
-                    return parsed[0], parsed[1], j.node_id
+            for node_id, running in self.running_on_nodes().items():
+                if all(wanted(job_id) for job_id, _ in running):
+                    return node_id, running
             time.sleep(0.3)
         return None
 

@@ -13,9 +13,17 @@ from sqlalchemy import select
 
 from podium.errors import UsageError
 from podium.platform import fleet, job_ops
+from podium.platform.capacity import Capabilities
 from podium.platform.db import transaction
 from podium.platform.executors.ray import entrypoint
-from podium.platform.executors.ray_cluster import RayCluster, RayJob, RayNode, check_address, job_resources
+from podium.platform.executors.ray_cluster import (
+    RayCluster,
+    RayJob,
+    RayNode,
+    check_address,
+    job_resources,
+    node_resources,
+)
 from podium.platform.models import ClusterNode, Job, Result
 from podium.platform.queue import Claim
 from podium.platform.reconcile import Attempt, decide, job_name, parse_name
@@ -82,6 +90,14 @@ def test_reconciler_stops_superseded_and_cancelled_ray_jobs():
             "someone-elses-job": ray_job("someone-elses-job", "RUNNING")}
     current = {7: ("running", 2, "ray"), 8: ("cancelled", 1, "ray")}
     assert sorted(decide_one(jobs, current=current)) == [("keep", 7, 2), ("stop", 7, 1), ("stop", 8, 1)]
+
+
+def test_node_markers_say_what_a_host_can_run():
+    h100 = Capabilities("cuda", 8, 80.0, "H100", ("4bit", "8bit"))
+    assert node_resources(h100, 80.0) == {"podium_quant_4bit": 1.0, "podium_quant_8bit": 1.0,
+                                          "podium_gpu_memory": 1.0}
+    assert node_resources(Capabilities("cuda", 2, 40.0, "A100"), 80.0) == {}  # GPUs too small for this platform
+    assert node_resources(Capabilities("cpu"), 80.0) == {}
 
 
 def test_remote_ray_addresses_need_the_explicit_flag():

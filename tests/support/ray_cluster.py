@@ -94,8 +94,12 @@ class LocalRay:
         return next(n for n in self.cluster.worker_nodes if n.node_id == node_id)
 
     def _tree(self, node) -> list[psutil.Process]:
-        raylet = psutil.Process(node.all_processes["raylet"][0].process.pid)
-        return [raylet, *raylet.children(recursive=True)]
+        """The node's raylet and every process under it (none once the raylet has exited)."""
+        try:
+            raylet = psutil.Process(node.all_processes["raylet"][0].process.pid)
+            return [raylet, *raylet.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
 
     def kill_node(self, node) -> int:
         """SIGKILL the node's raylet and every process under it; returns how many were killed."""

@@ -27,6 +27,7 @@ GPU_MEMORY_MARKER = "podium_gpu_memory"
 QUANT_MARKER = "podium_quant_{}"
 MARKER_REQUEST = 0.001
 CALL_TIMEOUT_SECONDS = 30.0  # Ray's client sets no timeout; a frozen node's agent would hang a log request
+LOG_TIMEOUT_SECONDS = 5.0  # a log is worth less than a reconciliation pass that waits for it
 ACTIVE_STATUSES = ("PENDING", "RUNNING")
 
 
@@ -178,4 +179,4 @@ class RayCluster:
         bounded(self.client.stop_job, submission_id)
 
     def logs(self, submission_id: str) -> str:
-        return bounded(self.client.get_job_logs, submission_id)
+        return bounded(self.client.get_job_logs, submission_id, timeout=LOG_TIMEOUT_SECONDS)

@@ -221,6 +221,7 @@ def main() -> int:
     parser.add_argument("--placement-jobs", type=int, default=20)
     parser.add_argument("--outage", type=float, default=30.0)
     parser.add_argument("--run-seconds", type=float, default=3.0, help="run time of one stand-in evaluation")
+    parser.add_argument("--logs", type=Path, help="copy each dispatcher's log into this folder")
     args = parser.parse_args()
     args.only = [s.strip().upper() for s in args.only.split(",") if s.strip()]
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]

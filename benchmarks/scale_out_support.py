@@ -107,7 +107,13 @@ class Bench:
         proc.terminate()
         proc.wait(timeout=60)
         left = [n for n, j in self.ray_jobs().items() if j.active]
-        return {"ray_jobs_left_running": len(left)} | ({"problems": [f"Ray jobs left running: {left}"]} if left else {})
+        requeues = [line for line in self.log_text().splitlines() if line.endswith("-> pending")]
+        if self.args.logs:
+            self.args.logs.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.folder / "dispatcher.log", self.args.logs / f"{self.prefix}-{self.db.backend}.log")
+        return {"ray_jobs_left_running": len(left), "requeues_logged": len(requeues),
+                "requeue_reasons": sorted({line.split(": ", 1)[-1][:160] for line in requeues})[:4]} | (
+            {"problems": [f"Ray jobs left running: {left}"]} if left else {})
 
     def log_text(self) -> str:
         return (self.folder / "dispatcher.log").read_text(errors="replace")
@@ -127,12 +133,17 @@ class Bench:
             return s.scalar(select(Job.error_class).where(Job.id == job_id))
 
     def running_on_nodes(self) -> dict[str, list[tuple[int, int]]]:
-        """Live node id -> (job id, attempt) of the Ray jobs running the table's current attempts there."""
+        """Live node id -> (job id, attempt) of every active Ray job there, all of them running the table's
+        current attempt; empty while any job is still being placed or started (it could be on any node)."""
         live = {n.node_id for n in self.ray.nodes()}
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for name, j in self.ray_jobs().items():
             parsed = parse_name(self.prefix, name)
-            if parsed and j.status == "RUNNING" and j.node_id in live and self.row(parsed[0]) == ("running", parsed[1]):
+            if not j.active or parsed is None:
+                continue
+            if j.status != "RUNNING" or j.node_id is None or self.row(parsed[0]) != ("running", parsed[1]):
+                return {}
+            if j.node_id in live:
                 found[j.node_id].append(parsed)
         return found
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from podium.errors import UsageError
-from podium.platform import fleet, job_ops
+from podium.platform import fleet, job_ops, queue
 from podium.platform.capacity import Capabilities
 from podium.platform.db import transaction
 from podium.platform.executors.ray import entrypoint
@@ -29,7 +29,7 @@ from podium.platform.queue import Claim
 from podium.platform.reconcile import Attempt, decide, job_name, parse_name
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.worker import eval_command
-from support.db import REPO_ROOT, fast_settings, sqlite_db, user, write_settings_file  # noqa: F401
+from support.db import REPO_ROOT, db, enqueue, fast_settings, sqlite_db, user, write_settings_file  # noqa: F401
 from support.faults import wait_for
 from support.ray_cluster import LocalRay
 
@@ -145,6 +145,29 @@ def test_public_fleet_report_has_no_addresses(sqlite_db):
     assert "10.0.0.1" not in shown and "8265" not in shown and NODE_A.node_id not in shown
 
 
+def test_ray_attempt_bookkeeping_is_fenced(db, tmp_path):
+    """set_executor and take_over write only for the attempt holding the job; of two dispatchers that
+    saw the same owner, one takes the ended attempt over; a failure hands the job back as local."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"\0" * 8)
+    settings = fast_settings()
+    job_id = enqueue(db, folder, "acme/one", user(db), settings).job_id
+    with transaction(db.factory) as s:
+        claim = queue.claim_next(s, "ray:d1", settings)
+        assert queue.set_executor(s, claim, "ray", "/shared/runs/job-1/attempt-1")
+    with transaction(db.factory) as s:
+        assert queue.take_over(s, job_id, 1, "ray:d1", "ray:d2")
+        assert not queue.take_over(s, job_id, 1, "ray:d1", "ray:d3")  # d2 got there first
+        assert queue.fail(s, claim, "worker_lost", "node lost", None, settings) == "pending"
+    with db.factory() as s:
+        job = s.get(Job, job_id)
+        assert (job.state, job.executor, job.lease_owner) == ("pending", "local", None)
+    with transaction(db.factory) as s:
+        assert not queue.set_executor(s, claim, "ray", "/x")  # attempt 1 no longer holds the job
+        assert not queue.take_over(s, job_id, 1, "ray:d2", "ray:d3")
+
+
 # A real cluster: module-scoped (starting it costs ~30 s), shut down whatever happens.
 
 @pytest.fixture(scope="module")
@@ -207,6 +230,7 @@ def test_ray_dispatcher_runs_demo_jobs_end_to_end(sqlite_db, ray_setup, local_ra
     for job_id in ids:
         job, results = job_row(sqlite_db, job_id), results_of(sqlite_db, job_id)
         assert job.state == "finished" and job.executor == "ray", (job.error_message, job.log_tail, said)
+        assert job.log_tail  # streamed from the Ray job while it ran
         assert len(results) == 1 and results[0].attempt == job.attempt == 1
         assert (home / "results" / f"job-{job_id}" / "attempt-1" / "results.json").exists()
         assert "arc_challenge" in (home / "results" / f"job-{job_id}" / "attempt-1" / "eval.log").read_text()

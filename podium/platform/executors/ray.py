@@ -16,6 +16,7 @@ run, only with the attempt number still holding the job, so a stale attempt can 
 
 from __future__ import annotations
 
+import secrets
 import shlex
 import shutil
 import time
@@ -218,8 +219,8 @@ class RayExecutor:
         last = self.renewed.get(d.name)
         if last is not None and time.monotonic() - last < self.settings.heartbeat_seconds:
             return
-        if last is None:
-            self.say(f"job {d.job_id} (attempt {d.attempt}): adopted its Ray job {d.name} ({d.ray_job.status})")
+        if last is None:  # launched by another dispatcher, or by this one's previous process
+            self.say(f"job {d.job_id} (attempt {d.attempt}): following its Ray job {d.name} ({d.ray_job.status})")
         self.renewed[d.name] = time.monotonic()
         folder = run_dir(self.home, d.job_id, d.attempt)
         log_tail = self._log(d)
@@ -243,8 +244,9 @@ class RayExecutor:
         """Take the ended attempt over (one dispatcher records it) and describe how it ended."""
         if d.action == "timed_out":
             self._stop(d.name, f"It ran past the time limit of {self.settings.time_limit_seconds:.0f} s.")
+        recorder = f"{self.worker_id}/record-{secrets.token_hex(4)}"  # a new value, so a second CAS fails
         with transaction(self.factory) as session:
-            if owner is None or not queue.take_over(session, d.job_id, d.attempt, owner, self.worker_id):
+            if owner is None or not queue.take_over(session, d.job_id, d.attempt, owner, recorder):
                 return None
             claim = queue.load_claim(session, d.job_id, d.attempt, self.worker_id)
         self.renewed.pop(d.name, None)

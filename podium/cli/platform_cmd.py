@@ -89,14 +89,36 @@ def cmd_submit(args) -> int:
     return 0
 
 
-def cmd_worker(args) -> int:
-    from podium.platform.worker import Worker
+def _ray_executor(args, factory, settings, worker_id: str):
+    """The Ray executor for `podium worker --executor ray` (a loopback address unless --allow-remote-ray)."""
+    from podium.paths import podium_home
+    from podium.platform.executors.ray import RayExecutor
+    from podium.platform.executors.ray_cluster import RayCluster, check_address
 
+    if args.once or args.max_jobs:
+        raise UsageError("--once and --max-jobs count jobs a worker runs itself; a Ray dispatcher hands them to the "
+                         "cluster and keeps reconciling. Use --until-empty to stop when the queue is done.")
+    address = check_address(_require(args.ray_address, "the Ray dashboard address: --ray-address "
+                                     "http://127.0.0.1:8265"), args.allow_remote_ray)
+    return RayExecutor(factory, settings, RayCluster(address), home=podium_home(), worker_id=worker_id,
+                       say=lambda line: print(line, flush=True))
+
+
+def cmd_worker(args) -> int:
+    from podium.platform.worker import Worker, new_worker_id
+
+    if args.executor == "local" and (args.ray_address or args.allow_remote_ray):
+        raise UsageError("--ray-address and --allow-remote-ray need --executor ray.")
+    ray = args.executor == "ray"
     overrides = dict(lease_seconds=args.lease, heartbeat_seconds=args.heartbeat, time_limit_seconds=args.time_limit,
                      poll_seconds=args.poll, eval_limit=args.limit,
                      eval_command=shlex.split(args.eval_command) if args.eval_command else None)
     factory, settings = _open(args), _settings(args, **overrides)
-    worker = Worker(factory, settings)
+    if ray and args.lease is None:  # a dispatcher may restart and adopt its Ray jobs within this lease
+        settings = settings.model_copy(update={"lease_seconds": settings.ray_lease_seconds})
+    worker_id = new_worker_id("ray:" if ray else "")
+    executor = _ray_executor(args, factory, settings, worker_id) if ray else None
+    worker = Worker(factory, settings, worker_id=worker_id, executor=executor)
     signal.signal(signal.SIGTERM, worker.request_stop)
     signal.signal(signal.SIGINT, worker.request_stop)
     print(f"worker {worker.worker_id} started; {PRIORITY_FORMULA}", flush=True)
@@ -109,6 +131,8 @@ def cmd_workers(args) -> int:
     """The workers seen within `worker_seen_seconds`, with what each can run."""
     from podium.platform.workers import capabilities, registered
 
+    if args.ray_resources:
+        return cmd_ray_resources(args)
     factory, settings = _open(args), _settings(args)
     with factory() as session:
         rows = registered(session, settings)
@@ -118,6 +142,15 @@ def cmd_workers(args) -> int:
         print(f"{w.id}  seen {w.seen_at:%Y-%m-%d %H:%M:%S}  {capabilities(w).describe()}")
     if not rows:
         print("No worker has registered yet: quantized submissions are refused until a GPU worker that runs them does.")
+    return 0
+
+
+def cmd_ray_resources(args) -> int:
+    """This host's capability markers, for `ray start --resources "$(podium workers --ray-resources)"`."""
+    from podium.platform.executors.ray_cluster import node_resources
+    from podium.platform.workers import detect
+
+    print(json.dumps(node_resources(detect(), _settings(args).gpu_memory_gb)))
     return 0
 
 
@@ -303,10 +336,18 @@ def register(subparsers) -> None:
     p.add_argument("--poll", type=float, help="seconds between queue polls")
     p.add_argument("--limit", type=int, help="documents per task (smoke runs)")
     p.add_argument("--eval-command", help="evaluator command line (default: python -m podium.cli.main eval)")
+    p.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="local: run each job here (default); ray: submit each job to a Ray cluster as a Ray job")
+    p.add_argument("--ray-address", help="the Ray dashboard (Jobs API) address, e.g. http://127.0.0.1:8265")
+    p.add_argument("--allow-remote-ray", action="store_true",
+                   help="accept a non-loopback --ray-address: only on a private network (Ray's job API has no "
+                   "authentication)")
     p.set_defaults(func=cmd_worker)
 
     p = subparsers.add_parser("workers", parents=[common], help="list the registered workers and what they can run")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--ray-resources", action="store_true",
+                   help="print this host's capability markers for `ray start --resources` (no database needed)")
     p.set_defaults(func=cmd_workers)
 
     p = subparsers.add_parser("export", parents=[common], help="write the leaderboard (schema: podium.platform.export)")

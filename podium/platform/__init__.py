@@ -16,6 +16,10 @@ weights (safetensors headers), facts (what the files say), validation (one funct
 (Adapter/Delta weights against their base).
 Hardware: capacity (a job's GPU count and needs, pure), workers (the workers table: what each
 worker advertises, refusal of jobs none can run, the claim filter).
+Executors: executors (the interface behind the worker; `local` runs attempts here), executors.ray
+(each attempt a Ray job; executors.ray_cluster: Ray's Jobs and State APIs, the address check,
+capability markers), reconcile (the job table against the cluster: pure decisions), fleet (the
+operators' Workers view: workers, cluster nodes, queue wait, throughput; `public` drops addresses).
 Infrastructure: db (engine, sessions), models (ORM), migrate (+ migrations/), config
 (operator settings), vocab (fixed vocabularies), states (job state machine), errors,
 worker + supervisor + guard (running evaluations; the command line is `podium.eval.command`),

@@ -74,6 +74,18 @@ class Settings(BaseModel):
     )
     log_tail_lines: int = 40
 
+    # The Ray executor (`podium worker --executor ray`, podium.platform.executors.ray).
+    ray_lease_seconds: float = Field(
+        600.0, gt=0, description="Lease of an attempt running on Ray, renewed by every dispatcher that sees its Ray "
+        "job alive: a dispatcher may restart within it and adopt the job; past it the job goes back to pending and "
+        "its Ray job is stopped.")
+    ray_submit_grace_seconds: float = Field(
+        60.0, gt=0, description="A claimed Ray attempt whose Ray job has not appeared after this is requeued (its "
+        "dispatcher stopped between claim and submission).")
+    ray_job_prefix: str = Field(
+        "podium", pattern=r"^[a-z0-9]{1,40}$", description="Ray job ids are `<prefix>-job-<id>-attempt-<n>`; "
+        "deployments sharing one Ray cluster need different prefixes.")
+
     # Model tracing (podium.tracing).
     trace_base: str | None = Field(
         None, description="Base model of the `trace` suite's match test; unset: PODIUM_TRACE_BASE, else GPT-2 "

@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from podium.platform.db import utcnow
 from podium.platform.vocab import (
     DEVICE_KINDS,
+    EXECUTORS,
     JOB_KINDS,
     JOB_STATES,
     MODEL_SOURCES,
@@ -174,6 +175,7 @@ class Job(Base):
     __table_args__ = (
         _one_of("state", JOB_STATES),
         _one_of("kind", JOB_KINDS),
+        _one_of("executor", EXECUTORS),
         Index("ix_jobs_state_lease", "state", "lease_expires_at"),
     )
 
@@ -187,6 +189,8 @@ class Job(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     gpus: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
                                       doc="GPUs of one host the job needs (from parameters and precision).")
+    executor: Mapped[str] = mapped_column(String(10), default="local", server_default="local",
+                                          doc="What runs the current attempt: a local worker or the Ray cluster.")
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -287,3 +291,21 @@ class Worker(Base):
     quantization: Mapped[list] = mapped_column(JSON, doc="Quantized precisions it can run (8bit, 4bit, gptq).")
     started_at: Mapped[datetime] = mapped_column(DateTime)
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ClusterNode(Base):
+    """A node of the Ray cluster as a dispatcher last saw it: the operators' Workers page reads
+    these rows, so the web tier never talks to the cluster."""
+
+    __tablename__ = "cluster_nodes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="Ray's node id.")
+    cluster: Mapped[str] = mapped_column(String(400), doc="The Ray dashboard address (operators only).")
+    host: Mapped[str] = mapped_column(String(200), doc="The node's address (operators only).")
+    alive: Mapped[bool] = mapped_column(Boolean)
+    is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    gpus: Mapped[float] = mapped_column(Float, default=0.0)
+    gpus_used: Mapped[float] = mapped_column(Float, default=0.0, doc="By Podium's Ray jobs running on it.")
+    resources: Mapped[dict] = mapped_column(JSON, doc="Ray's resource totals (capability markers included).")
+    jobs: Mapped[list] = mapped_column(JSON, doc="Podium job ids running on it.")
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True, doc="When a dispatcher last saw it.")

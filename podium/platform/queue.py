@@ -107,15 +107,18 @@ def active_jobs(session: Session) -> int:
 
 
 def _fenced_update(session: Session, job_id: int, attempt: int, now: datetime, new_state: str | None = None,
-                   *, expired: bool = False, **values) -> bool:
+                   *, expired: bool = False, owner: str | None = None, **values) -> bool:
     """Write only if this attempt still holds the job (same attempt number, still running) and,
-    for the reaper (`expired`), only if its lease has still not been renewed."""
+    for the reaper (`expired`), only if its lease has still not been renewed; with `owner`, only
+    if that is still the lease owner (a compare-and-set between dispatchers)."""
     if new_state:
         require_transition(job_id, "running", new_state)
         values["state"] = new_state
     conditions = [Job.id == job_id, Job.attempt == attempt, Job.state == "running"]
     if expired:
         conditions.append(Job.lease_expires_at < now)
+    if owner is not None:
+        conditions.append(Job.lease_owner == owner)
     result = session.execute(
         update(Job).where(*conditions)
         .values(updated_at=now, **values)
@@ -125,7 +128,7 @@ def _fenced_update(session: Session, job_id: int, attempt: int, now: datetime, n
 
 
 def heartbeat(session: Session, claim: Claim, settings: Settings, progress: dict | None = None, *,
-              run_dir: str | None = None, now: datetime | None = None) -> bool:
+              run_dir: str | None = None, log_tail: str | None = None, now: datetime | None = None) -> bool:
     """Renew the lease; False means the job was taken away (cancelled, deleted or reclaimed): stop."""
     now = now or utcnow()
     values = {"heartbeat_at": now, "lease_expires_at": now + timedelta(seconds=settings.lease_seconds)}
@@ -133,6 +136,8 @@ def heartbeat(session: Session, claim: Claim, settings: Settings, progress: dict
         values["progress"] = progress
     if run_dir is not None:
         values["run_dir"] = run_dir
+    if log_tail is not None:  # an executor that streams the log while the attempt runs (Ray)
+        values["log_tail"] = log_tail
     return _fenced_update(session, claim.job_id, claim.attempt, now, **values)
 
 
@@ -165,7 +170,7 @@ def _record_failure(session: Session, job_id: int, attempt: int, error_class: st
     if new_state == "failed":
         message += f" Giving up after {attempt} attempt{'s' if attempt > 1 else ''}."
     ok = _fenced_update(session, job_id, attempt, now, new_state, expired=expired, error_class=error_class,
-                        error_message=message,
+                        error_message=message, executor="local",  # a later claim says what runs it next
                         log_tail=log_tail, lease_owner=None, lease_expires_at=None,
                         finished_at=now if new_state == "failed" else None)
     return new_state if ok else None
@@ -193,3 +198,22 @@ def reap_expired(session: Session, settings: Settings, now: datetime | None = No
         if new_state:
             reaped.append((job_id, new_state))
     return reaped
+
+
+# For executors that run attempts elsewhere (Ray): any dispatcher may adopt a running attempt.
+
+def load_claim(session: Session, job_id: int, attempt: int, worker_id: str) -> Claim:
+    """The claim of an attempt, as a dispatcher that adopts it sees it."""
+    return _load_claim(session, job_id, attempt, worker_id)
+
+
+def set_executor(session: Session, claim: Claim, executor: str, run_dir: str, now: datetime | None = None) -> bool:
+    """Mark what runs this attempt and where its files go (fenced); False when it no longer holds the job."""
+    return _fenced_update(session, claim.job_id, claim.attempt, now or utcnow(), executor=executor, run_dir=run_dir)
+
+
+def take_over(session: Session, job_id: int, attempt: int, seen_owner: str, new_owner: str,
+              now: datetime | None = None) -> bool:
+    """Become the attempt's lease owner if nobody else did since `seen_owner` was read, so of several
+    dispatchers exactly one records an ended attempt."""
+    return _fenced_update(session, job_id, attempt, now or utcnow(), owner=seen_owner, lease_owner=new_owner)

@@ -8,6 +8,7 @@ from podium.modelref.resolve import SOURCES as MODEL_SOURCES
 __all__ = ["PRECISIONS", "QUANTIZED_PRECISIONS", "MODEL_SOURCES"]
 
 DEVICE_KINDS = ("cpu", "cuda")
+EXECUTORS = ("local", "ray")  # what runs a job's attempts (podium.platform.executors)
 ROLES = ("user", "operator")
 WEIGHT_TYPES = ("Original", "Delta", "Adapter")
 MODEL_TYPES = ("pretrained", "continuously pretrained", "fine-tuned", "chat", "merge", "multimodal")

@@ -29,6 +29,7 @@ from podium.platform.capacity import Capabilities
 from podium.platform.classify import classify
 from podium.platform.config import Settings
 from podium.platform.db import transaction
+from podium.platform.executors import Ended, Executor, LocalExecutor
 from podium.platform.queue import Claim
 from podium.platform.result_files import parse_results, publish, read_error, read_json, retract
 from podium.platform.supervisor import RunOutcome, run_supervised, tail
@@ -38,6 +39,11 @@ from podium.settings import child_environment
 # A run stops itself when its lease has gone unrenewed for this share of the lease time, so it
 # has ended before the reaper can hand the job to another worker (no two runs at once).
 LEASE_SAFETY = 0.8
+
+
+def new_worker_id(kind: str = "") -> str:
+    """host:pid:random, prefixed by the executor kind for dispatchers (`ray:`)."""
+    return f"{kind}{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def model_argument(claim: Claim) -> str:
@@ -88,13 +94,13 @@ def _remove_run_dir(run_dir: Path) -> None:
 class Worker:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, *, home: Path | None = None,
                  worker_id: str | None = None, say: Callable[[str], None] = print,
-                 capabilities: Capabilities | None = None):
+                 capabilities: Capabilities | None = None, executor: Executor | None = None):
         self.factory = factory
-        self.capabilities = capabilities or workers.detect()
+        self.executor = executor or LocalExecutor(capabilities or workers.detect(), self.execute)
         self.advertised_at = float("-inf")
         self.settings = settings
         self.home = home or podium_home()
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.worker_id = worker_id or new_worker_id()
         self.say = say
         self.stopping = False
 
@@ -105,7 +111,7 @@ class Worker:
     def run(self, *, until_empty: bool = False, max_jobs: int | None = None) -> int:
         """Process jobs until stopped, or `max_jobs`, or (until_empty) no job is pending or running
         any more (a running job of a dead worker comes back when its lease expires); returns how many ran."""
-        self.say(f"worker {self.worker_id}: {self.capabilities.describe()}")
+        self.say(f"worker {self.worker_id}: {self.executor.name} executor, {self.executor.capabilities().describe()}")
         done = 0
         while not self.stopping and (max_jobs is None or done < max_jobs):
             try:
@@ -128,7 +134,7 @@ class Worker:
     def advertise(self, session: Session) -> None:
         """Write what this worker can run, at most once per heartbeat interval."""
         if time.monotonic() - self.advertised_at >= self.settings.heartbeat_seconds:
-            workers.advertise(session, self.worker_id, self.capabilities)
+            workers.advertise(session, self.worker_id, self.executor.capabilities())
             self.advertised_at = time.monotonic()
 
     def run_one(self) -> bool:
@@ -136,15 +142,27 @@ class Worker:
             self.advertise(session)
             for job_id, state in queue.reap_expired(session, self.settings):
                 self.say(f"job {job_id}: lease expired, now {state}")
+        for ended in self.executor.reconcile():
+            self.record_ended(ended)
+        room = self.executor.room()
+        if room is None:
+            return False
         claimed_at = time.monotonic()  # the lease runs from (no earlier than) here
         with transaction(self.factory) as session:
-            claim = queue.claim_next(session, self.worker_id, self.settings,
-                                     runs=workers.claimable(self.capabilities))
+            claim = queue.claim_next(session, self.worker_id, self.settings, runs=workers.claimable(room))
         if claim is None:
             return False
         self.say(f"job {claim.job_id} (attempt {claim.attempt}): {claim.repo_id} {claim.precision} suite {claim.suite}")
-        self.execute(claim, claimed_at)
+        self.executor.launch(claim, claimed_at)
         return True
+
+    def record_ended(self, ended: Ended) -> str | None:
+        """Record an attempt another executor ran (its output folder is under the shared home); on a
+        database error the folder stays for the next reconciliation to record it."""
+        out_dir = ended.run_dir / "out"
+        state = self._record(ended.claim, ended.outcome, out_dir, ended.run_dir / "eval.log", lambda: ended.base_check)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return state
 
     def execute(self, claim: Claim, claimed_at: float) -> str | None:
         """Run one claimed attempt to its end; returns the job's new state (None if fenced out)."""

@@ -12,8 +12,9 @@ Ground floor: imports nothing from podium's upper floors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 from podium.errors import PodiumError
 
@@ -89,7 +90,7 @@ class TaskScore:
         return data
 
     @classmethod
-    def from_json(cls, data, where: str = "a task score") -> "TaskScore":
+    def from_json(cls, data, where: str = "a task score") -> TaskScore:
         if not isinstance(data, dict):
             raise RecordError(f"{where} is not a JSON object (run record schema {SCHEMA}).")
         subtasks = data.get("subtasks") or {}
@@ -187,7 +188,7 @@ class BaseCheck:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data) -> "BaseCheck":
+    def from_json(cls, data) -> BaseCheck:
         return _build(cls, data, "the base check")
 
 
@@ -209,7 +210,7 @@ class Provenance:
         return {"schema": SCHEMA, **asdict(self)}
 
     @classmethod
-    def from_json(cls, data, where: str = "The result's provenance") -> "Provenance":
+    def from_json(cls, data, where: str = "The result's provenance") -> Provenance:
         check_schema(data, where)
         values = {k: v for k, v in data.items() if k != "schema"}
         check = values.get("base_check")
@@ -247,7 +248,7 @@ class RunRecord:
     def missing_tasks(self) -> list[str]:
         return [key for key, score in self.tasks.items() if not score.ok]
 
-    def with_base_check(self, check: BaseCheck | None) -> "RunRecord":
+    def with_base_check(self, check: BaseCheck | None) -> RunRecord:
         return self if check is None else replace(self, provenance=replace(self.provenance, base_check=check))
 
     def to_json(self) -> dict:
@@ -260,7 +261,7 @@ class RunRecord:
         }
 
     @classmethod
-    def from_json(cls, block, where: str = "The results.json `podium` block") -> "RunRecord":
+    def from_json(cls, block, where: str = "The results.json `podium` block") -> RunRecord:
         check_schema(block, where)
         head = {k: v for k, v in block.items() if k not in _PROVENANCE_KEYS and k not in ("schema", "missing_tasks")}
         provenance = Provenance.from_json({"schema": SCHEMA, **{k: v for k, v in block.items() if k in _PROVENANCE_KEYS}},
@@ -279,6 +280,6 @@ class RunError:
         return {"schema": SCHEMA, "error": asdict(self)}
 
     @classmethod
-    def from_json(cls, data, where: str = "error.json") -> "RunError":
+    def from_json(cls, data, where: str = "error.json") -> RunError:
         check_schema(data, where)
         return _build(cls, data.get("error"), f"{where}: error")

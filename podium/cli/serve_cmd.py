@@ -111,7 +111,6 @@ def _promote(factory, username: str) -> None:
 
 def _worker_thread(app, settings, args) -> tuple[threading.Thread, object]:
     from podium.errors import PodiumError
-    from podium.eval.kinds.tracing import TRACE
     from podium.platform.worker import Worker
 
     factory = app.state.web.factory

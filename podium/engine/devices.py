@@ -11,8 +11,8 @@ support is refused. `--gpus N` splits the model over the first N visible GPUs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 

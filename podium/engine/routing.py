@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from lm_eval.api.model import LM
 
@@ -69,7 +69,7 @@ def vllm_generator(pretrained: str, *, dtype: str, revision: str | None, batch_s
     return build
 
 
-def build_routed(model_args: dict, batch_size, device: str, gpus: int = 1) -> "RoutedLM":
+def build_routed(model_args: dict, batch_size, device: str, gpus: int = 1) -> RoutedLM:
     """The `vllm` backend for `podium eval`: refuses where vLLM cannot run, else the exact side now,
     vLLM at the first generation request. `vllm_memory_fraction` may be given in `model_args`."""
     from lm_eval.api.registry import get_model

@@ -130,7 +130,6 @@ def _evaluate(req: EvalRequest, run_device, suite, ref: ModelRef, load_ref: Mode
     specs = suite.kind.select(suite, req.tasks)
     facts = require_loadable(load_ref, chat_template=req.chat_template)
     data = paths.data_dir(req.data_dir)
-    plan = DataPlan.for_run(specs, req.data_sources, data, current()) if suite.kind == "lm-eval" else None
     # With a local model and local data nothing needs the hub: never wait on it.
     needs_hub = suite.kind.needs_hub(specs, req, data)
     set_library_switches(nltk_data=paths.nltk_data_dir(), hub_offline=load_ref.is_local and not needs_hub)

@@ -10,8 +10,8 @@ own module (`podium.eval.kinds`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from podium.errors import UsageError
 from podium.eval.kinds.tracing import TRACE

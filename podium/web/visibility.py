@@ -19,14 +19,15 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 from podium.eval.spec import TaskSpec
 from podium.eval.suites import SUITES
-from podium.settings import current
 from podium.paths import REPO_ROOT, data_dir, models_root, podium_home
 from podium.platform.identity import Actor
+from podium.settings import current
 
 Role = Literal["anonymous", "submitter", "owner", "operator"]
 

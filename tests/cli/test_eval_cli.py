@@ -28,9 +28,9 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
     assert prov.run.seeds["fewshot_random_seed"] == 1234
     assert record.details["arc_challenge"] == "details/arc_challenge.parquet"
     assert (out / "details" / "arc_challenge.parquet").exists()
-    run = block["run"]  # the defaults on a CPU-only machine: --device auto, --dtype auto, --batch-size auto
-    assert (run["device"], run["dtype"], run["batch_size"]) == ("cpu", "float32", "auto")
-    hw = run["hardware"]
+    run = prov.run  # the defaults on a CPU-only machine: --device auto, --dtype auto, --batch-size auto
+    assert (run.device, run.dtype, run.batch_size) == ("cpu", "float32", "auto")
+    hw = run.hardware
     assert hw["requested"] == {"device": "auto", "dtype": "auto", "gpus": 1}
     assert (hw["device_kind"], hw["gpu_count"], hw["gpu_models"], hw["peak_gpu_memory_mb"]) == ("cpu", 0, [], None)
     assert hw["model_dtype"] == "float32" and hw["cpu_count"] >= 1

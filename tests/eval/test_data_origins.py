@@ -9,7 +9,6 @@ source and never the private folder's path.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

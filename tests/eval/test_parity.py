@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from podium.eval import suites
 from podium.eval.details import read_details
-from podium.eval.taskindex import task_manager
 from podium.eval.provenance import SEEDS
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.scoring import leaf_tasks, score_task
-from podium.eval import suites
 from podium.eval.suites import get_suite
 from podium.eval.taskindex import task_manager
 

@@ -6,9 +6,18 @@ import json
 
 import pytest
 
+from podium.record import (
+    SCHEMA,
+    BaseCheck,
+    Provenance,
+    RecordError,
+    RunError,
+    RunRecord,
+    SubtaskScore,
+    TaskScore,
+    tasks_from_json,
+)
 from support.records import provenance, record, score
-from podium.record import (SCHEMA, BaseCheck, Provenance, RecordError, RunError, RunRecord, SubtaskScore, TaskScore,
-                           tasks_from_json)
 
 
 def full_record() -> RunRecord:

@@ -8,9 +8,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import event, func, select
 
-from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
-from support.models import copy_model
-from support.records import record, score
 from podium.cli.main import main as podium
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import transaction
@@ -18,6 +15,9 @@ from podium.platform.errors import Forbidden, NotFound
 from podium.platform.export import HEAD_COLUMNS, TAIL_COLUMNS, columns, contents_row, write_export
 from podium.platform.leaderboard import Board, leaderboard
 from podium.platform.models import Job, Model, Result
+from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
+from support.models import copy_model
+from support.records import record, score
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.records import record, score
 from podium.platform import job_ops, moderation, queue
 from podium.platform.db import default_url, transaction, utcnow
 from podium.platform.errors import Conflict, Forbidden
 from podium.platform.migrate import HEAD, current_revision, head_revision
 from podium.platform.models import Base, Job, Result
 from podium.platform.states import TERMINAL, TRANSITIONS, can_transition
+from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.records import record, score
 
 RECORD = record([score("arc", "ARC", 0.5, 33.3)], 33.3)
 

@@ -22,10 +22,10 @@ from podium.platform.worker import Worker, eval_command
 from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 from support.faults import Scenario, alive, read_events, wait_for
 from support.models import copy_model, make_corrupt, make_fake_eval
+from podium.record import Provenance, RunError, tasks_from_json
 
 # How long to wait for a stopped process to disappear: a guard against hanging, not a speed target.
 GONE_WITHIN = 30
-from podium.record import Provenance, RunError, tasks_from_json
 
 
 def make_model(home, name: str, mode: str = "ok", seconds: float = 0.3):

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from podium.errors import PodiumError
 from podium.modelref import content_hash, resolve
-from podium.record import (DataProvenance, ModelIdentity, Provenance, RunError, RunRecord, RunSettings,
-                           TaskScore)
+from podium.record import DataProvenance, ModelIdentity, Provenance, RunError, RunRecord, RunSettings, TaskScore
 
 TASKS = {"arc": ("ARC", 0.25), "gsm8k": ("GSM8K", 0.0)}
 

@@ -20,9 +20,9 @@ from podium.platform.identity import Actor
 from podium.platform.models import Job, Result, User
 from podium.record import BaseCheck, DataProvenance
 from podium.web.auth import tokens
-from workshop.synthetic import add_entries
 from support.records import provenance
 from support.web import Web, add_user, make_web
+from workshop.synthetic import add_entries
 
 PUBLIC_Q, GATED_Q, PRIVATE_Q, LOG_MARK = "PUBLIC-QUESTION", "GATED-QUESTION", "PRIVATE-QUESTION", "LOG-TAIL-MARKER"
 WORKER, ADDRESS = "gpu-node-7:4242:abcdef", "10.1.2.3:6379"

@@ -13,19 +13,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from support.db import enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
-from support.models import copy_model, make_fake_eval
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.summary import summary_table
 from podium.platform.db import transaction
 from podium.platform.models import Flag, Job, Result
-from podium.record import Provenance
 from podium.platform.provenance import FLAG_PREFIX, check_command, skip_reason, verdict
 from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
+from podium.record import Provenance
 from podium.web.tracing_board import provenance_checks, tracing_rows
+from support.db import enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
+from support.models import copy_model, make_fake_eval
 
 BASE, DERIVED, OTHER = "podium-demo/gpt2-tiny", "podium-demo/gpt2-tiny-ft", "podium-demo/llama-tiny"
 

@@ -15,14 +15,15 @@ Kind modules import their heavy machinery inside `run`, so importing a suite sta
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from podium.modelref import ModelRef
     from podium.eval.runner import EvalRequest
     from podium.eval.spec import SuiteSpec, TaskSpec
+    from podium.modelref import ModelRef
     from podium.record import Provenance, RunRecord, TaskScore
 
 
@@ -30,10 +31,10 @@ if TYPE_CHECKING:
 class KindRun:
     """What the runner hands a kind: the request, the chosen columns, the resolved model and data."""
 
-    request: "EvalRequest"
-    suite: "SuiteSpec"
-    specs: "tuple[TaskSpec, ...]"
-    ref: "ModelRef"
+    request: EvalRequest
+    suite: SuiteSpec
+    specs: tuple[TaskSpec, ...]
+    ref: ModelRef
     data: Path | None
     output: Path
     on_task_done: Callable | None = None
@@ -45,7 +46,7 @@ class KindRun:
 class KindOutput:
     """What a kind's run produced, for the runner to put in the run record."""
 
-    tasks: "dict[str, TaskScore]"
+    tasks: dict[str, TaskScore]
     data_files: dict[str, str]
     """sha256 of every data file read, by path relative to the data folder."""
     data_differences: dict = field(default_factory=dict)
@@ -69,7 +70,7 @@ class SuiteKind:
     base_check_skip: str | None = None
     """Why the worker's check of a declared base does not apply to this kind (None: it does)."""
 
-    def select(self, suite: "SuiteSpec", names: list[str] | None) -> "tuple[TaskSpec, ...]":
+    def select(self, suite: SuiteSpec, names: list[str] | None) -> tuple[TaskSpec, ...]:
         """The columns a run computes (`--tasks` picks among them)."""
         return suite.select(names)
 
@@ -84,18 +85,18 @@ class SuiteKind:
         """Extra `podium eval` arguments the worker adds from its settings for this kind."""
         return []
 
-    def reproduce_args(self, provenance: "Provenance") -> list[str]:
+    def reproduce_args(self, provenance: Provenance) -> list[str]:
         """Extra `podium eval` arguments that reproduce a result of this kind."""
         return []
 
-    def provenance_note(self, provenance: "Provenance") -> str | None:
+    def provenance_note(self, provenance: Provenance) -> str | None:
         """One sentence the entry page shows about what the kind used (None: nothing to add)."""
         return None
 
-    def public_detail(self, provenance: "Provenance") -> Mapping[str, Any] | None:
+    def public_detail(self, provenance: Provenance) -> Mapping[str, Any] | None:
         """The part of the kind's own record that the entry API publishes."""
         return None
 
-    def average_note(self, record: "RunRecord") -> str | None:
+    def average_note(self, record: RunRecord) -> str | None:
         """What the summary table says instead of complete/incomplete (None: the average's status)."""
         return None

@@ -17,7 +17,6 @@ from podium.eval.kinds import KindOutput, KindRun, SuiteKind
 from podium.eval.spec import SuiteSpec, TaskSpec
 
 
-
 def trace_base(explicit: str | None = None, configured: str | None = None) -> str:
     """The base of the match test: `--trace-base`, the platform's setting, PODIUM_TRACE_BASE, GPT-2."""
     from podium.settings import trace_base as resolve_base
@@ -66,9 +65,9 @@ class TracingKind(SuiteKind):
         return suite.tasks  # both columns, always: one trace computes them together
 
     def run(self, job: KindRun) -> KindOutput:
+        from podium.engine.hardware import describe
         from podium.eval.progress import Progress
         from podium.tracing.api import leaderboard_record
-        from podium.engine.hardware import describe
         from podium.tracing.inputs import TRACE_CORPUS
 
         ref = job.ref

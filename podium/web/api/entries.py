@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from podium.platform.errors import NotFound
 from podium.platform.models import Submission
 from podium.web import samples
+from podium.web.api.contract import TEXT, VALIDATION, errors
 from podium.web.compare import compare_samples, compare_scores
 from podium.web.deps import Caller, caller, db
-from podium.web.api.contract import TEXT, VALIDATION, errors
 from podium.web.entries import entry_detail, latest_result, suite_of
 from podium.web.entry_view import data_files_url, data_manifest, entry_view
 from podium.web.inputs import id_list

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from podium.platform.identity import Actor
-from podium.web.api.contract import VALIDATION, WRITE, errors
 from podium.web import actions
+from podium.web.api.contract import VALIDATION, WRITE, errors
 from podium.web.deps import db, require_user, state
 from podium.web.params import ObjectId
 

@@ -121,7 +121,8 @@ def fuzz(base: str, who: str, out: Path, *, token: str | None, max_examples: int
                "--checks", ",".join(CHECKS), "--max-examples", str(max_examples),
                "--seed", str(seed), "--workers", "1", "--request-timeout", "30", "--continue-on-failure",
                "--phases", phases, "--suppress-health-check", "all",
-               "--report-har-path", str(har), "--output-truncate", "true", "--report", "har,json", "--report-json-path", str(out / f"{who}.json")]
+               "--report-har-path", str(har), "--output-truncate", "true", "--report", "har,json",
+               "--report-json-path", str(out / f"{who}.json")]
     if max_time:  # schemathesis then repeats fuzzing until the budget is spent
         command += ["--max-time", str(max_time)]
     if token:
@@ -131,7 +132,8 @@ def fuzz(base: str, who: str, out: Path, *, token: str | None, max_examples: int
     seconds = time.monotonic() - started
     (out / f"{who}.log").write_text(done.stdout + done.stderr)
     if not har.exists():
-        raise SystemExit(f"schemathesis wrote no report (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        raise SystemExit(f"schemathesis wrote no report (exit {done.returncode}):\n"
+                         f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
     entries = json.loads(har.read_text())["log"]["entries"]
     report = json.loads((out / f"{who}.json").read_text())
     statuses: dict[str, int] = {}

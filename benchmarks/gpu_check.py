@@ -118,7 +118,8 @@ def summary_row(model: str, suite: str, r) -> dict:
         "bound": round(r.bound, 2) if r.kind == "ll" else None,
         "speedup_over_bound": round(r.speedup / r.bound, 2) if r.kind == "ll" else None,
         "max_abs_ll_diff": r.max_abs_ll_diff if r.kind == "ll" else None,
-        "max_rel_ll_diff": max(abs(a[0] - b[0]) / max(1.0, abs(a[0])) for a, b in zip(r.hf.responses, r.podium.responses))
+        "max_rel_ll_diff": max(abs(a[0] - b[0]) / max(1.0, abs(a[0]))
+                               for a, b in zip(r.hf.responses, r.podium.responses))
         if r.kind == "ll" else None,
         "metric_mismatches": len(r.metric_mismatches), "tie_mismatches": len(r.tie_mismatches),
         "identical_generations": f"{r.identical_generations}/{r.requests}" if r.kind == "gen" else None,

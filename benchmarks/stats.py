@@ -39,7 +39,8 @@ def synthetic_suite(rng: np.random.Generator, skill: float) -> list[Task]:
                          denominators=np.column_stack([np.ones(541), counts]), ids=np.arange(541))
     bbh = Task("bbh", tuple(Subtask(right(n, 0.4), 1 / 3, ids=np.arange(n), name=f"bbh_{i}")
                             for i, n in enumerate(BBH_SIZES)))
-    musr = Task("musr", tuple(Subtask(right(n, 0.4), lb, ids=np.arange(n), clusters=np.arange(n) // per_story, name=name)
+    musr = Task("musr", tuple(Subtask(right(n, 0.4), lb, ids=np.arange(n), clusters=np.arange(n) // per_story,
+                                      name=name)
                               for name, n, per_story, lb in MUSR))
     return [ifeval, bbh, Task.single("math_hard", right(1324, 0.05), ids=np.arange(1324)),
             Task.single("gpqa", right(1192, 0.28), 0.25, ids=np.arange(1192)), musr,

@@ -264,7 +264,8 @@ class RunRecord:
     def from_json(cls, block, where: str = "The results.json `podium` block") -> RunRecord:
         check_schema(block, where)
         head = {k: v for k, v in block.items() if k not in _PROVENANCE_KEYS and k not in ("schema", "missing_tasks")}
-        provenance = Provenance.from_json({"schema": SCHEMA, **{k: v for k, v in block.items() if k in _PROVENANCE_KEYS}},
+        provenance = Provenance.from_json({"schema": SCHEMA,
+                                           **{k: v for k, v in block.items() if k in _PROVENANCE_KEYS}},
                                           where)
         return _build(cls, {**head, "tasks": tasks_from_json(block.get("tasks")), "provenance": provenance}, where)
 

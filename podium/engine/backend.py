@@ -119,7 +119,8 @@ class PodiumLM(EngineReporting, TemplateLM):
     ) -> None:
         super().__init__()
         if _as_bool(trust_remote_code):
-            raise ValueError("podium backend: trust_remote_code=True is refused; only stock transformers models are run")
+            raise ValueError("podium backend: trust_remote_code=True is refused; "
+                             "only stock transformers models are run")
         if peft or delta:
             raise ValueError("podium backend: peft/delta adapters are not supported; merge them into the weights")
         if backend not in ("default", "causal"):

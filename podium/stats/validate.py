@@ -14,7 +14,8 @@ def as_outcomes(values, name: str = "outcomes", ndim: tuple[int, ...] = (1,)) ->
     """A finite float array of per-document outcomes with at least one document."""
     x = np.asarray(values, dtype=float)
     if x.ndim not in ndim:
-        raise ValueError(f"{name} must be an array of {' or '.join(f'{d}' for d in ndim)} dimension(s), got shape {x.shape}")
+        raise ValueError(f"{name} must be an array of {' or '.join(f'{d}' for d in ndim)} dimension(s), "
+                         f"got shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"{name} hold no documents")
     if not np.all(np.isfinite(x)):

@@ -48,7 +48,9 @@ def task_files(specs: tuple[TaskSpec, ...], result: Result) -> dict[str, dict]:
     for spec in specs:
         present = [leaf for leaf in leaves(spec, result) if (folder / f"{leaf}.parquet").is_file()]
         if present:
-            out[spec.key] = {"title": spec.title, "visibility": task_visibility(spec, bool((score := _score(spec, result)) and score.private)),
+            out[spec.key] = {"title": spec.title,
+                             "visibility": task_visibility(spec,
+                                                           bool((score := _score(spec, result)) and score.private)),
                              "files": present}
     return out
 

@@ -90,8 +90,9 @@ def spec_of(suite: str, key: str) -> TaskSpec | None:
 # (a test checks the list against the app's routes).
 SITE_ROOTS = ("about", "account", "api", "archive", "board", "charts", "citation", "compare", "docs", "entries",
               "jobs", "login", "logout", "openapi.json", "queue", "signup", "static", "submit", "tracing", "trends")
-ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~<>-])/(?!(?:%s)(?:[/?#\s).,;:]|$))(?:[\w.+@~-]+/)*[\w.+@~-]+/?"
-                           % "|".join(re.escape(r) for r in SITE_ROOTS))
+_SITE_ROOTS_ALTERNATION = "|".join(re.escape(r) for r in SITE_ROOTS)
+ABSOLUTE_PATH = re.compile(rf"(?<![\w.:/~<>-])/(?!(?:{_SITE_ROOTS_ALTERNATION})(?:[/?#\s).,;:]|$))"
+                           r"(?:[\w.+@~-]+/)*[\w.+@~-]+/?")
 WORKER_ID = re.compile(r"\b[\w.-]+:\d+:[0-9a-f]{6}\b")  # host:pid:nonce, as the worker names itself
 ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{2,5})?\b")
 TRACEBACK_LINES = re.compile(r"^(Traceback \(most recent call last\):|During handling of the above exception.*|"

@@ -33,7 +33,8 @@ def test_dtype_auto_is_float32_on_cpu_and_the_checkpoint_half_dtype_on_gpu():
 
 def test_explicit_dtype_is_honoured_or_refused_never_substituted():
     assert devices.resolve("cpu", "bfloat16", visible_gpus=0).dtype == "bfloat16"  # asked for: honoured on CPU
-    assert devices.resolve("cuda", "float32", checkpoint=lambda: "bfloat16", visible_gpus=1, bf16=True).dtype == "float32"
+    assert devices.resolve("cuda", "float32", checkpoint=lambda: "bfloat16", visible_gpus=1,
+                           bf16=True).dtype == "float32"
     with pytest.raises(UsageError, match="does not support bfloat16; no other dtype is substituted"):
         devices.resolve("cuda", "bfloat16", visible_gpus=1, bf16=False)
     with pytest.raises(UsageError, match="chosen \\(the checkpoint dtype\\)"):
@@ -72,8 +73,10 @@ def test_pack_tokens_shrink_to_free_memory_and_explicit_sizes_win():
     tight = sizing.plan_batch("auto", on_cuda=True, free_bytes=16 * 2**30, vocab=128000, hidden=4096)
     # 128000 x 8 + 4096 x 64 bytes = 1.2 MiB per token: 1,669 tokens fit in an eighth of 16 GiB
     assert tight.pack_tokens == 1024
-    assert sizing.plan_batch("auto", on_cuda=True, free_bytes=1, vocab=128000, hidden=4096).pack_tokens == sizing.PACK_FLOOR
-    fixed = sizing.plan_batch("auto", on_cuda=True, free_bytes=1, vocab=10, hidden=10, pack_tokens=300, chunk_tokens=900)
+    assert sizing.plan_batch("auto", on_cuda=True, free_bytes=1, vocab=128000,
+                             hidden=4096).pack_tokens == sizing.PACK_FLOOR
+    fixed = sizing.plan_batch("auto", on_cuda=True, free_bytes=1, vocab=10, hidden=10, pack_tokens=300,
+                              chunk_tokens=900)
     assert (fixed.pack_tokens, fixed.chunk_tokens) == (300, 900)
 
 

@@ -50,7 +50,8 @@ def test_the_block_keeps_the_layout_users_read():
 
 def test_the_stored_parts_round_trip_on_their_own():
     original = full_record()
-    assert tasks_from_json(json.loads(json.dumps({k: t.to_json() for k, t in original.tasks.items()}))) == original.tasks
+    assert (tasks_from_json(json.loads(json.dumps({k: t.to_json() for k, t in original.tasks.items()})))
+            == original.tasks)
     assert Provenance.from_json(json.loads(json.dumps(original.provenance.to_json()))) == original.provenance
     error = RunError("data_missing", "Put arc on disk.")
     assert RunError.from_json(json.loads(json.dumps(error.to_json()))) == error

@@ -19,10 +19,10 @@ from podium.platform.queue import Claim
 from podium.platform.submission import SubmissionRequest, submit
 from podium.platform.supervisor import RunOutcome
 from podium.platform.worker import Worker, eval_command
+from podium.record import Provenance, RunError, tasks_from_json
 from support.db import db, enqueue, fast_settings, home, sqlite_db, user  # noqa: F401
 from support.faults import Scenario, alive, read_events, wait_for
 from support.models import copy_model, make_corrupt, make_fake_eval
-from podium.record import Provenance, RunError, tasks_from_json
 
 # How long to wait for a stopped process to disappear: a guard against hanging, not a speed target.
 GONE_WITHIN = 30

@@ -31,7 +31,8 @@ def test_wilson_matches_scipy(k, n, confidence):
 
 
 def test_wilson_closed_form_and_arrays():
-    # k = 40 of n = 100 at z = 1.959964: centre (0.4 + z^2/200) / (1 + z^2/100), half z/(1+z^2/100) sqrt(.0024 + z^2/40000)
+    # k = 40 of n = 100 at z = 1.959964: centre (0.4 + z^2/200) / (1 + z^2/100),
+    # half z/(1+z^2/100) sqrt(.0024 + z^2/40000)
     z = 1.959963984540054
     centre = (0.4 + z * z / 200) / (1 + z * z / 100)
     half = z / (1 + z * z / 100) * math.sqrt(0.4 * 0.6 / 100 + z * z / 40000)

@@ -61,8 +61,10 @@ def test_shifted_model_detected():
     difficulty = rng.beta(0.5, 0.5, 1000)  # questions mostly easy or mostly hard for both models
     a, b = binary(rng, np.minimum(1, difficulty + 0.12)), binary(rng, difficulty)
     ids = np.array([f"doc-{i}" for i in range(1000)])
-    musr_a = Task("musr", (Subtask(a[:500], 0.5, ids=ids[:500], name="x"), Subtask(a[500:], 1 / 3, ids=ids[500:], name="y")))
-    musr_b = Task("musr", (Subtask(b[:500], 0.5, ids=ids[:500], name="x"), Subtask(b[500:], 1 / 3, ids=ids[500:], name="y")))
+    musr_a = Task("musr", (Subtask(a[:500], 0.5, ids=ids[:500], name="x"),
+                           Subtask(a[500:], 1 / 3, ids=ids[500:], name="y")))
+    musr_b = Task("musr", (Subtask(b[:500], 0.5, ids=ids[:500], name="x"),
+                           Subtask(b[500:], 1 / 3, ids=ids[500:], name="y")))
     result = compare([Task.single("gpqa", a, 0.25, ids=ids), musr_a], [Task.single("gpqa", b, 0.25, ids=ids), musr_b],
                      seed=0, resamples=5000)
     gpqa = result.tasks["gpqa"]
@@ -82,7 +84,8 @@ def test_documents_matched_by_id_not_position():
     ids = np.arange(300)
     order = rng.permutation(300)
     clusters = ids // 3
-    straight = compare([Task.single("t", a, ids=ids, clusters=clusters)], [Task.single("t", b, ids=ids, clusters=clusters)],
+    straight = compare([Task.single("t", a, ids=ids, clusters=clusters)],
+                       [Task.single("t", b, ids=ids, clusters=clusters)],
                        seed=5, resamples=2000)
     shuffled = compare([Task.single("t", a, ids=ids, clusters=clusters)],
                        [Task.single("t", b[order], ids=ids[order], clusters=clusters[order])], seed=5, resamples=2000)

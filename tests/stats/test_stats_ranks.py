@@ -63,7 +63,8 @@ def test_replicates_give_the_same_board():
     assert result.rank_lo.tolist() == [1, 2, 3, 3, 5] and result.rank_hi.tolist() == [1, 2, 4, 4, 5]
     # Independent normal replicates: the max-t value is close to Sidak's.
     assert result.critical_value == pytest.approx(sidak_critical_value(5), rel=0.03)
-    assert rank_intervals_from_replicates(scores, replicates, joint=False).critical_value == pytest.approx(1.96, rel=0.03)
+    assert (rank_intervals_from_replicates(scores, replicates, joint=False).critical_value
+            == pytest.approx(1.96, rel=0.03))
     constant = rank_intervals_from_replicates([1.0, 2.0], np.tile([1.0, 2.0], (10, 1)))
     assert constant.rank_lo.tolist() == [2, 1] and constant.critical_value == 0.0
 

@@ -61,7 +61,8 @@ def record(args, seconds: float) -> RunRecord:
     tasks = {}
     for key, (title, floor) in TASKS.items():
         raw = 0.3 + 0.1 * len(key) / 10
-        tasks[key] = TaskScore(key=key, title=title, metric="acc", raw=raw, normalized=100 * (raw - floor) / (1 - floor),
+        tasks[key] = TaskScore(key=key, title=title, metric="acc", raw=raw,
+                               normalized=100 * (raw - floor) / (1 - floor),
                                stderr=0.01, n_samples=args.limit or 10, lower_bound=floor)
     average = sum(t.normalized for t in tasks.values()) / len(tasks)
     ref = resolve(args.model)

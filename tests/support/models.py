@@ -76,7 +76,8 @@ def build_lora(base: Path, out: Path, *, seed: int = 0, base_name: str | None = 
     get_peft_model(model, config).save_pretrained(out)
     if base_name:
         config_path = out / "adapter_config.json"
-        config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "base_model_name_or_path": base_name}))
+        config_path.write_text(json.dumps({**json.loads(config_path.read_text()),
+                                           "base_model_name_or_path": base_name}))
     return out
 
 

@@ -53,8 +53,10 @@ class Seeded:
 
 def _sample(doc_id: int, text: str) -> dict:
     question = f"{text} #{doc_id}: which answer?"
-    return {"doc_id": doc_id, "arguments": [(question, " A"), (question, " B")], "resps": [[(-1.0, True)], [(-2.0, False)]],
-            "target": doc_id % 2, "metrics": ["acc_norm"], "acc_norm": float(doc_id % 2 == 0), "filter": "none", "doc": {}}
+    return {"doc_id": doc_id, "arguments": [(question, " A"), (question, " B")],
+            "resps": [[(-1.0, True)], [(-2.0, False)]],
+            "target": doc_id % 2, "metrics": ["acc_norm"], "acc_norm": float(doc_id % 2 == 0),
+            "filter": "none", "doc": {}}
 
 
 def _provenance(home: Path, models: Path, data: Path, job: int) -> dict:
@@ -99,13 +101,16 @@ def seed(tmp_path: Path, monkeypatch) -> Seeded:
         session.query(Result).filter_by(submission_id=failed).delete()
         job = session.query(Job).filter_by(submission_id=failed).one()
         job.state, job.error_class, job.lease_owner = "failed", "crashed", WORKER
-        job.error_message = (f"The evaluation crashed: OSError: Unable to load weights from {models}/org/broken/model.safetensors\n"
+        job.error_message = (f"The evaluation crashed: OSError: Unable to load weights from "
+                             f"{models}/org/broken/model.safetensors\n"
                              'Traceback (most recent call last):\n  File "/srv/cluster/app/run.py", line 7, in main\n'
                              "    load()\nOSError: unreadable")
         job.log_tail = (f"{LOG_MARK} loading {models}/org/broken\nTraceback (most recent call last):\n"
-                        '  File "/opt/conda/lib/python3.11/site-packages/transformers/modeling_utils.py", line 3, in load\n'
+                        '  File "/opt/conda/lib/python3.11/site-packages/transformers/modeling_utils.py", '
+                        'line 3, in load\n'
                         "    raise OSError(path)\n"
-                        f"OSError: Unable to load weights from {models}/org/broken/model.safetensors on {WORKER} via {ADDRESS}")
+                        f"OSError: Unable to load weights from {models}/org/broken/model.safetensors "
+                        f"on {WORKER} via {ADDRESS}")
         failed_job = job.id
         jobs = [j for (j,) in session.query(Job.id).order_by(Job.id)]
     issued: dict[str, str | None] = {"anonymous": None}
@@ -113,5 +118,6 @@ def seed(tmp_path: Path, monkeypatch) -> Seeded:
         for role, name in (("submitter", "visitor"), ("owner", "owner"), ("operator", "op")):
             user = session.query(User).filter_by(username=name).one()
             issued[role] = tokens.create_token(session, Actor.of(user), "walk")[1]
-        spare = tokens.create_token(session, Actor.of(session.query(User).filter_by(username="op").one()), "spare")[0].id
+        spare = tokens.create_token(session, Actor.of(session.query(User).filter_by(username="op").one()),
+                                    "spare")[0].id
     return Seeded(web, home, models, data, issued, spare, v2, ko, failed, failed_job, jobs)

@@ -71,7 +71,8 @@ def seasoned_user(factory, username: str, model: str | None = None, suite: str =
         user = User(username=username, password_hash=hash_password(PASSWORD), created_at=utcnow() - timedelta(days=30))
         session.add(user)
         session.flush()
-        row = Model(repo_id=repo, org=repo.split("/")[0], source="mirror", location=repo, revision=f"seasoned-{username}",
+        row = Model(repo_id=repo, org=repo.split("/")[0], source="mirror", location=repo,
+                    revision=f"seasoned-{username}",
                     precision="float32", model_type="pretrained")
         sub = Submission(model=row, suite=suite, submitter_id=user.id)
         session.add_all([row, sub, Job(submission=sub, state="finished")])

@@ -39,7 +39,8 @@ def submit(w, csrf, model=DEMO):
 # ---- odd cookies and tokens are invalid, never a 500 -------------------------------------------
 
 @pytest.mark.parametrize("cookie", ['podium_session="a.\\351"', 'podium_csrf="\\351\\351\\351\\351\\351\\351\\351'
-                                    '\\351\\351\\351\\351\\351\\351\\351\\351\\351"', "podium_session=\xe9\xe9".encode("latin-1")])
+                                    '\\351\\351\\351\\351\\351\\351\\351\\351\\351"',
+                                    "podium_session=\xe9\xe9".encode("latin-1")])
 def test_a_non_ascii_cookie_is_anonymous_not_a_server_error(web, cookie):
     for path in ("/", "/api/queue", "/about"):
         assert web.client.get(path, headers={"Cookie": cookie}).status_code == 200

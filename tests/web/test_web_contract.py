@@ -71,7 +71,8 @@ def test_every_documented_error_carries_the_error_body(seeded):
 
 
 @pytest.mark.parametrize("method, url, allowed", [
-    ("PUT", "/api/entries/1/vote", "POST, DELETE"), ("DELETE", "/api/queue", "GET"), ("PATCH", "/api/tokens/1", "DELETE"),
+    ("PUT", "/api/entries/1/vote", "POST, DELETE"), ("DELETE", "/api/queue", "GET"),
+    ("PATCH", "/api/tokens/1", "DELETE"),
     ("POST", "/about", "GET"),
 ])
 def test_405_says_which_methods_are_allowed(seeded, method, url, allowed):

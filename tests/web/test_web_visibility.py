@@ -112,7 +112,8 @@ def _walk(s: Seeded) -> dict[str, list[tuple[str, int, str]]]:
 
 
 def _leaks(seen: list[tuple[str, int, str]], secrets: list[str]) -> list[str]:
-    return [f"{what} ({status}) shows {secret!r}" for what, status, body in seen for secret in secrets if secret in body]
+    return [f"{what} ({status}) shows {secret!r}"
+            for what, status, body in seen for secret in secrets if secret in body]
 
 
 def test_every_route_as_every_role_shows_only_what_the_rule_allows(seeded):

@@ -82,7 +82,8 @@ def _known_names() -> set[str]:
 
 def _origin(source: str, task: str, data_dir: Path | None, hub_offline: bool) -> DataOrigin:
     if source == "hub":
-        why = "The Hugging Face Hub is unreachable here: it is switched off (HF_HUB_OFFLINE=1)." if hub_offline else None
+        why = ("The Hugging Face Hub is unreachable here: it is switched off (HF_HUB_OFFLINE=1)."
+               if hub_offline else None)
         return DataOrigin("hub", unavailable=why)
     if source == "folder":
         why = None if data_dir is not None else (

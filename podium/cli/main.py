@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "podium.cli.models_cmd",
     "podium.cli.demo_cmd",
     "podium.cli.platform_cmd",
+    "podium.cli.moderation_cmd",
     "podium.cli.trace_cmd",
     "podium.cli.serve_cmd",
 ]

@@ -37,7 +37,7 @@ def test_a_sample_of_the_documents_agrees_with_the_result(demo_result):
     proc = podium("verify", str(demo_result), "--per-task", "2", "--seed", "7")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "AGREE: 2 of 2 documents agree" in proc.stdout
-    assert "podium float32 cpu batch 1" in proc.stdout
+    assert "podium float32 cpu batch auto" in proc.stdout  # the default --batch-size, as recorded
 
 
 def test_altered_details_and_results_files_are_caught_and_named(demo_result, tmp_path):

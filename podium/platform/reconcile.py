@@ -4,6 +4,8 @@ The database is the source of truth. Every Ray job Podium submits is named after
 it runs (`<prefix>-job-<id>-attempt-<n>`), so any dispatcher, including one that restarted,
 can pair the cluster's jobs with the table's rows without state of its own:
 
+- an attempt this dispatcher claimed whose Ray job is not on the cluster yet (its submission
+  failed, e.g. while the head restarts): submit it again, for up to `ray_submit_grace_seconds`;
 - an attempt the table calls running on Ray whose Ray job runs: keep it (renew its lease);
   past the time limit: stop it (a timeout, as on a local worker);
 - whose Ray job succeeded or failed with an exit status: it ended, the worker records it
@@ -47,7 +49,7 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # keep | ended | timed_out | lost | stop
+    action: str  # submit | keep | ended | timed_out | lost | stop
     job_id: int
     attempt: int
     name: str
@@ -65,16 +67,16 @@ def _lost_node(ray_job: RayJob, nodes: dict[str, RayNode]) -> str | None:
     return f"The Ray node {where} that ran this attempt was lost."
 
 
-def _decide_attempt(a: Attempt, name: str, ray_job: RayJob | None, nodes: dict[str, RayNode], now: datetime,
-                    now_ms: int, submit_grace: float, time_limit: float) -> Decision | None:
+def _decide_attempt(a: Attempt, name: str, ray_job: RayJob | None, nodes: dict[str, RayNode], me: str,
+                    now: datetime, now_ms: int, submit_grace: float, time_limit: float) -> Decision | None:
     def decision(action: str, reason: str = "") -> Decision:
         return Decision(action, a.job_id, a.attempt, name, reason, ray_job)
 
     if ray_job is None:
         if (now - a.started_at).total_seconds() < submit_grace:
-            return None  # its dispatcher is submitting it right now
+            return decision("submit") if a.owner == me else None  # else its dispatcher is submitting it
         return decision("lost", f"The Ray job {name} of attempt {a.attempt} is not on the cluster (its dispatcher "
-                                "stopped before submitting it, or the cluster was restarted).")
+                                "could not submit it, stopped before it did, or the cluster was restarted).")
     if ray_job.active:
         lost = _lost_node(ray_job, nodes)
         if lost:
@@ -95,15 +97,16 @@ def _decide_attempt(a: Attempt, name: str, ray_job: RayJob | None, nodes: dict[s
 
 
 def decide(attempts: list[Attempt], ray_jobs: dict[str, RayJob], nodes: list[RayNode],
-           current: dict[int, tuple[str, int, str]], *, prefix: str, now: datetime, now_ms: int,
+           current: dict[int, tuple[str, int, str]], *, prefix: str, me: str, now: datetime, now_ms: int,
            submit_grace: float, time_limit: float) -> list[Decision]:
     """What to do about each running Ray attempt and each of Podium's active Ray jobs.
-    `current`: job id -> (state, attempt, executor) for the jobs the active Ray jobs name."""
+    `current`: job id -> (state, attempt, executor) for the jobs the active Ray jobs name; `me`: the
+    deciding dispatcher's worker id."""
     by_id = {n.node_id: n for n in nodes}
     decisions = []
     for a in attempts:
         name = job_name(prefix, a.job_id, a.attempt)
-        d = _decide_attempt(a, name, ray_jobs.get(name), by_id, now, now_ms, submit_grace, time_limit)
+        d = _decide_attempt(a, name, ray_jobs.get(name), by_id, me, now, now_ms, submit_grace, time_limit)
         if d is not None:
             decisions.append(d)
     for name, ray_job in ray_jobs.items():

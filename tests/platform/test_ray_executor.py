@@ -46,7 +46,7 @@ def ray_job(name: str, status: str, node: str | None = NODE_A.node_id, code: int
 
 def decide_one(ray_jobs: dict, attempt: Attempt | None = None, current: dict | None = None, **kw):
     attempts = [attempt or Attempt(7, 2, "ray:d1", NOW - timedelta(seconds=120))]
-    params = dict(prefix="podium", now=NOW, now_ms=10_000, submit_grace=60, time_limit=3600) | kw
+    params = dict(prefix="podium", me="ray:d2", now=NOW, now_ms=10_000, submit_grace=60, time_limit=3600) | kw
     current = {7: ("running", 2, "ray")} if current is None else current
     return [(d.action, d.job_id, d.attempt) for d in decide(attempts, ray_jobs, [NODE_A, NODE_B], current, **params)]
 
@@ -72,10 +72,12 @@ def test_reconciler_decides_each_running_attempt(status, node, code, message, ac
     assert decide_one({name: ray_job(name, status, node, code, message)}) == [(action, 7, 2)]
 
 
-def test_reconciler_waits_for_a_submission_then_calls_a_missing_job_lost():
+def test_reconciler_resubmits_its_own_attempts_and_waits_for_others_then_calls_them_lost():
     fresh = Attempt(7, 2, "ray:d1", NOW - timedelta(seconds=5))
-    assert decide_one({}, fresh) == []
+    assert decide_one({}, fresh) == []  # another dispatcher is submitting it
+    assert decide_one({}, fresh, me="ray:d1") == [("submit", 7, 2)]  # this one's submission failed: again
     assert decide_one({}) == [("lost", 7, 2)]
+    assert decide_one({}, me="ray:d1") == [("lost", 7, 2)]
 
 
 def test_reconciler_stops_a_job_past_its_time_limit():

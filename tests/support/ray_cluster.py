@@ -74,15 +74,16 @@ class LocalRay:
         self.gpus_of[node.node_id] = gpus
         return node
 
-    def _wait_for_jobs_api(self, timeout: float = 120.0) -> None:
+    def _wait_for_jobs_api(self, timeout: float = 180.0) -> None:
+        """Until the head's job agent takes a job (the dashboard answers before it does)."""
         from ray.job_submission import JobSubmissionClient
 
         deadline = time.monotonic() + timeout
         while True:
             try:
-                JobSubmissionClient(self.dashboard).list_jobs()
+                JobSubmissionClient(self.dashboard).submit_job(entrypoint="true", submission_id=f"warmup-{self.port}")
                 return
-            except Exception:
+            except Exception:  # not up yet: the dashboard refuses or answers 500 "No available agent"
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(1)

@@ -88,6 +88,7 @@ class RayExecutor:
         self.renewed: dict[str, float] = {}  # Ray job name -> when this dispatcher last renewed its lease
         self.published_at = float("-inf")
         self.stop_sent: dict[str, float] = {}  # Ray job name -> when this dispatcher asked Ray to stop it
+        self.unsubmitted: set[str] = set()  # claimed here, not yet taken by Ray: no more claims meanwhile
 
     # What the cluster can run.
 
@@ -106,7 +107,7 @@ class RayExecutor:
         """The most GPUs free on one node (and the quantizations of nodes with a free GPU); None while
         any of Podium's Ray jobs waits to be placed, so the table's order stays the order of placement."""
         nodes, jobs = self._view()
-        if any(j.active and (j.status == "PENDING" or j.node_id is None) for j in jobs.values()):
+        if self.unsubmitted or any(j.active and (j.status == "PENDING" or j.node_id is None) for j in jobs.values()):
             return None
         used: dict[str, float] = defaultdict(float)
         for j in jobs.values():
@@ -123,7 +124,6 @@ class RayExecutor:
     # Starting an attempt.
 
     def launch(self, claim: Claim, claimed_at: float) -> None:
-        name = job_name(self.settings.ray_job_prefix, claim.job_id, claim.attempt)
         folder = run_dir(self.home, claim.job_id, claim.attempt)
         with transaction(self.factory) as session:
             if not queue.set_executor(session, claim, "ray", str(folder)):
@@ -131,6 +131,13 @@ class RayExecutor:
                 return
         shutil.rmtree(folder, ignore_errors=True)
         (folder / "out").mkdir(parents=True)
+        self._submit(claim)
+
+    def _submit(self, claim: Claim) -> None:
+        """Submit the attempt as a Ray job (again, after a failure: the id makes it idempotent). A failed
+        submission is retried by `reconcile` within `ray_submit_grace_seconds`, then the attempt is lost."""
+        name = job_name(self.settings.ray_job_prefix, claim.job_id, claim.attempt)
+        folder = run_dir(self.home, claim.job_id, claim.attempt)
         env = {"PODIUM_JOB_ID": str(claim.job_id), "PODIUM_JOB_ATTEMPT": str(claim.attempt),
                "PODIUM_WORKER_ID": self.worker_id}
         metadata = {"podium_job": str(claim.job_id), "podium_attempt": str(claim.attempt),
@@ -142,11 +149,10 @@ class RayExecutor:
                                                                 QUANTIZED_PRECISIONS),
                                         env=env, metadata=metadata)
         except (RuntimeError, OSError) as err:
-            with transaction(self.factory) as session:
-                state = queue.fail(session, claim, "worker_lost", f"The Ray cluster refused the job: {err}", None,
-                                   self.settings)
-            self.say(f"job {claim.job_id}: could not submit to Ray ({err}) -> {state or 'stale, ignored'}")
+            self.unsubmitted.add(name)
+            self.say(f"job {claim.job_id} (attempt {claim.attempt}): Ray did not take it ({err}); retrying")
             return
+        self.unsubmitted.discard(name)
         self.renewed[name] = time.monotonic()
         self.say(f"job {claim.job_id} (attempt {claim.attempt}): {'submitted to' if fresh else 'already on'} Ray as "
                  f"{name}, {claim.gpus} GPU(s)")
@@ -164,16 +170,20 @@ class RayExecutor:
             named = {p[0] for p in (parse_name(prefix, n) for n, j in jobs.items() if j.active) if p}
             current = {i: (s, a, e) for i, s, a, e in session.execute(
                 select(Job.id, Job.state, Job.attempt, Job.executor).where(Job.id.in_(named))).all()} if named else {}
-        decisions = decide(attempts, jobs, nodes, current, prefix=prefix, now=utcnow(),
+        decisions = decide(attempts, jobs, nodes, current, prefix=prefix, me=self.worker_id, now=utcnow(),
                            now_ms=int(time.time() * 1000), submit_grace=self.settings.ray_submit_grace_seconds,
                            time_limit=self.settings.time_limit_seconds)
         owners = {(a.job_id, a.attempt): a.owner for a in attempts}
         kept = {d.name for d in decisions if d.action == "keep"}
         self.renewed = {n: t for n, t in self.renewed.items() if n in kept}  # others ended or moved on
+        self.unsubmitted = {d.name for d in decisions if d.action == "submit"}
         self._publish_nodes(nodes, jobs)
         ended = []
         for d in decisions:
-            if d.action == "keep":
+            if d.action == "submit":
+                with self.factory() as session:
+                    self._submit(queue.load_claim(session, d.job_id, d.attempt, self.worker_id))
+            elif d.action == "keep":
                 self._renew(d)
             elif d.action == "stop" and self._on_live_node(d):
                 self._stop(d.name, d.reason)

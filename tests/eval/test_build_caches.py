@@ -121,7 +121,8 @@ def test_cold_and_warm_runs_give_the_same_outputs(demo_models, fixture_dir, tmp_
         _process_task_manager.cache_clear()
         request = EvalRequest(model="podium-demo/gpt2-tiny", output=tmp_path / name, suite="openllm-v2",
                               tasks=["bbh", "musr", "mmlu_pro"], limit=2, data_dir=fixture_dir)
-        runs.append(run_evaluation(request))
+        run_evaluation(request)
+        runs.append(json.loads((tmp_path / name / "results.json").read_text()))
         if name == "cold":
             assert list((tmp_path / "cache").glob("task-index-*.json"))
             assert len(list((tmp_path / "cache" / "datasets").iterdir())) == 24 + 1 + 1

@@ -8,6 +8,7 @@ source and never the private folder's path.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -29,9 +30,10 @@ def test_mixed_sources_run(demo_models, tmp_path, monkeypatch):
     shutil.move(data / "hellaswag", private / "hellaswag")  # only the private files have HellaSwag
     monkeypatch.setenv("PODIUM_DATA_SOURCES", f"arc_challenge=folder, hellaswag=private:{private}, gsm8k=hub")
 
-    payload = run_evaluation(EvalRequest(
+    run_evaluation(EvalRequest(
         model="podium-demo/gpt2-tiny", output=tmp_path / "out", suite="openllm-v1", limit=2, data_dir=data,
         tasks=["arc_challenge", "hellaswag", "truthfulqa_mc2", "winogrande", "gsm8k"]))
+    payload = json.loads((tmp_path / "out" / "results.json").read_text())
 
     block = payload["podium"]
     assert {k: t["status"] for k, t in block["tasks"].items()} == {

@@ -69,7 +69,7 @@ def test_operators_pick_with_a_reason_and_everyone_sees_it(pick_web):
         only = w.board(**params)
         assert (only["total"], [r["id"] for r in only["rows"]]) == (1, [entry])
     bad = w.client.get("/api/boards/openllm-v2", params={"only": "favourites"})
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "only"
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "only"
     csv = w.client.get("/api/boards/openllm-v2/export.csv", params={"only": "picked", "cols": "picked"}).text
     header, line = csv.splitlines()
     assert header.endswith(",picked") and model in line and line.endswith(",True")
@@ -126,4 +126,4 @@ def test_the_entry_page_form_picks_and_unpicks(pick_web):
     w.client.post(f"/entries/{entry}/unpick", data={"csrf_token": csrf})
     assert "Maintainer's pick:" not in w.client.get(f"/entries/{entry}").text
     missing = w.client.post("/entries/999999/pick", data={"reason": "x", "csrf_token": csrf})
-    assert missing.status_code == 400
+    assert missing.status_code == 422

@@ -61,7 +61,7 @@ def test_the_site_roots_cover_every_route():
 
 def _values(s: Seeded) -> dict[str, list]:
     return {"entry_id": [*s.v2, s.ko, s.failed_entry], "job_id": s.jobs, "task": ["ifeval", "gpqa", "ko_hellaswag"],
-            "suite": ["openllm-v2", "ko-h5"], "token_id": [s.spare_token_id]}
+            "suite": ["openllm-v2", "ko-h5"], "token_id": [s.spare_token_id], "username": ["alice", "nobody"]}
 
 
 def _queries(s: Seeded, path: str) -> list[dict]:

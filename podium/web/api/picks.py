@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from podium.platform.identity import Actor
 from podium.platform.picks import MAX_REASON_CHARS, active_picks
 from podium.web import actions
+from podium.web.api.contract import VALIDATION, WRITE, errors
 from podium.web.deps import db, require_user, state
 
-router = APIRouter(prefix="/api/picks", tags=["maintainer's picks"])
+router = APIRouter(prefix="/api/picks", tags=["maintainer's picks"], responses=VALIDATION)
 
 
 class PickBody(BaseModel):
@@ -34,7 +35,8 @@ def list_picks(session: Session = Depends(db)) -> list[dict]:
 
 @router.post("", status_code=201, summary="Mark a model as a maintainer's pick (operators)",
              description="Picks are shown with a ⭐ on every board (filter `only=picked`, preset `picks`) and are "
-                         "evaluated before the other pending jobs. 409 if the model is already a pick.")
+                         "evaluated before the other pending jobs. 409 if the model is already a pick.",
+             responses=errors(*WRITE, 409))
 def pick(request: Request, body: PickBody, actor: Actor = Depends(require_user),
          session: Session = Depends(db)) -> dict:
     pick_id = actions.pick(session, body.model, body.reason, actor)
@@ -42,7 +44,8 @@ def pick(request: Request, body: PickBody, actor: Actor = Depends(require_user),
     return {"id": pick_id, "model": body.model.strip(), "picked": True}
 
 
-@router.post("/remove", summary="Unmark a model (operators); the pick stays in the history")
+@router.post("/remove", summary="Unmark a model (operators); the pick stays in the history",
+             responses=errors(*WRITE))
 def unpick(request: Request, body: UnpickBody, actor: Actor = Depends(require_user),
            session: Session = Depends(db)) -> dict:
     removed = actions.unpick(session, body.model, actor)

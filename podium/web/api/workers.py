@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from podium.platform import fleet
+from podium.web.api.contract import VALIDATION
 from podium.web.deps import Caller, caller, db, state
 
-router = APIRouter(prefix="/api", tags=["workers"])
+router = APIRouter(prefix="/api", tags=["workers"], responses=VALIDATION)
 
 
 def workers_view(request: Request, session: Session, who: Caller) -> dict:

@@ -18,8 +18,7 @@ from podium.platform.export import to_frame
 from podium.platform.leaderboard import leaderboard
 from podium.platform.models import Pick
 from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
-
-TASKS = {"arc": {"title": "ARC", "raw": 0.5, "normalized": 33.3}}
+from support.records import record, score
 
 
 @pytest.fixture
@@ -114,7 +113,7 @@ def test_board_rows_and_export_carry_the_pick(db, home, model_dir):
         picks.pick_model(s, "acme/picked", "Clean training data, documented.", root)
         moderation.set_official_provider(s, "meta", True, root)  # an organisation, not a pick
         while claim := queue.claim_next(s, "w", settings):
-            queue.complete(s, claim, tasks=TASKS, average=33.3, average_complete=True, provenance={},
+            queue.complete(s, claim, record=record([score("arc", "ARC", 0.5, 33.3)], 33.3, suite="openllm-v2"),
                            details_path=str(home), wall_seconds=60.0)
     with db.factory() as s:
         board = leaderboard(s, settings, "openllm-v2")

@@ -3,13 +3,16 @@ so an upgraded deployment's board, entries and samples keep reading them."""
 
 from __future__ import annotations
 
-from alembic import command
+import importlib
+
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import select, update
 
 from podium.platform import queue
 from podium.platform.db import transaction
 from podium.platform.leaderboard import leaderboard
-from podium.platform.migrate import HEAD, alembic_config, current_revision, upgrade
+from podium.platform.migrate import HEAD, current_revision, upgrade
 from podium.platform.models import Result
 from podium.record import Provenance, tasks_from_json
 from support.db import db, enqueue, fast_settings, home, user  # noqa: F401
@@ -42,13 +45,11 @@ def test_old_results_are_rewritten_into_the_run_record(db, home, tmp_path):
         claim = queue.claim_next(s, "w", settings)
         queue.complete(s, claim, record=record([score("arc", "ARC", 0.5, 50.0)], 50.0), details_path=str(tmp_path),
                        wall_seconds=1.0)
-    cfg = alembic_config()
-    with db.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0010-1")
-        conn.commit()
-    with db.engine.begin() as conn:  # the row as an older Podium wrote it
+    migration = importlib.import_module("podium.platform.migrations.versions.0010_run_record_schema_2")
+    with db.engine.begin() as conn:  # the row as an older Podium wrote it, then migration 0010's rewrite
         conn.execute(update(Result).values(provenance=OLD_PROVENANCE, tasks=OLD_TASKS))
+        with Operations.context(MigrationContext.configure(conn)):
+            migration.upgrade()
     upgrade(db.engine)
     assert current_revision(db.engine) == HEAD
     with transaction(db.factory) as s:

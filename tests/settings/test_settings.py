@@ -16,7 +16,8 @@ def test_docs_settings_table_is_generated_from_the_module():
 
 
 def test_only_the_settings_module_touches_the_environment():
-    found = subprocess.run(["grep", "-rln", r"os\.environ\|getenv", str(PACKAGE)], capture_output=True, text=True)
+    found = subprocess.run(["grep", "-rln", "--include=*.py", r"os\.environ\|getenv", str(PACKAGE)],
+                           capture_output=True, text=True)
     assert [Path(p).relative_to(PACKAGE).as_posix() for p in found.stdout.split()] == ["settings.py"]
 
 

@@ -35,8 +35,8 @@ def demo_suites(args) -> tuple[str, ...]:
                          hint=f"Choose among: {', '.join(SUITES)}.")
     tasks = [t.strip() for t in (args.tasks or "").split(",") if t.strip()]
     for name in chosen:
-        if tasks and SUITES[name].kind == "lm-eval":
-            SUITES[name].select(tasks)  # UsageError naming the suite and the task it lacks
+        if tasks:  # UsageError naming the suite and the task it lacks (a tracing suite runs all its columns)
+            SUITES[name].kind.select(SUITES[name], tasks)
     return chosen
 
 

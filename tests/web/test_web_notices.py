@@ -13,6 +13,7 @@ from podium.errors import UsageError
 from podium.eval.suites import DEFAULT_SUITE, SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Result
+from podium.record import TaskScore
 from support.web import make_web
 from workshop.synthetic import add_entries
 
@@ -35,7 +36,10 @@ def boards(tmp_path):
         add_entries(session, SUITES["openllm-v1"], 1, seed=6)
         session.flush()
         result = session.scalar(select(Result).where(Result.submission_id == v2[-1]))
-        result.tasks = {**result.tasks, "gpqa": {"title": "GPQA (0-shot)", "status": "unavailable", "error": GATED}}
+        gpqa = TaskScore(key="gpqa", title="GPQA (0-shot)", metric="acc_norm,none", raw=None, normalized=None,
+                         stderr=None, n_samples=0, lower_bound=0.25, status="unavailable", error=GATED,
+                         error_kind="data_missing")
+        result.tasks = {**result.tasks, "gpqa": gpqa.to_json()}
     return w, v2
 
 

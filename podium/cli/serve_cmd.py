@@ -16,10 +16,17 @@ from __future__ import annotations
 
 import threading
 
-DEMO_SUITES = ("openllm-v2", "openllm-v1", "trace")  # queued in this order: the current board fills first
+DEMO_SCORE_SUITES = ("openllm-v2", "openllm-v1")  # queued in this order, then tracing: the current board fills first
 DEMO_LIMIT = 2
 DEMO_MAX_GEN_TOKENS = 16  # IFEval's and MATH's 1,024+ new tokens would take the tiny models minutes per document
 DEMO_TRACE_BASE = "podium-demo/gpt2-tiny"  # the demo's tracing board is traced against this model
+
+
+def default_demo_suites() -> tuple[str, ...]:
+    """The score suites, then the tracing suite (named by its kind, imported only when asked)."""
+    from podium.eval.kinds.tracing import TRACE
+
+    return (*DEMO_SCORE_SUITES, TRACE.name)
 
 
 def demo_suites(args) -> tuple[str, ...]:
@@ -28,7 +35,7 @@ def demo_suites(args) -> tuple[str, ...]:
     from podium.errors import UsageError
     from podium.eval.suites import SUITES
 
-    chosen = tuple(s.strip() for s in (args.demo_suites or ",".join(DEMO_SUITES)).split(",") if s.strip())
+    chosen = tuple(s.strip() for s in (args.demo_suites or ",".join(default_demo_suites())).split(",") if s.strip())
     unknown = [s for s in chosen if s not in SUITES]
     if unknown or not chosen:
         raise UsageError(f"Unknown demo suite {unknown[0]!r}." if unknown else "--demo-suites names no suite.",
@@ -177,9 +184,11 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--demo", action="store_true",
-                   help=f"build the demo models, submit them to {', '.join(DEMO_SUITES)} and evaluate them (offline)")
+                   help=f"build the demo models, submit them to {', '.join(DEMO_SCORE_SUITES)} and the tracing "
+                   "suite, and evaluate them (offline)")
     p.add_argument("--demo-suites", metavar="S,...",
-                   help=f"with --demo: the suites to queue the demo models on (default: {','.join(DEMO_SUITES)})")
+                   help="with --demo: the suites to queue the demo models on (default: "
+                   f"{','.join(DEMO_SCORE_SUITES)} and the tracing suite)")
     p.add_argument("--limit", type=int, help=f"documents per task for every evaluation (demo default: {DEMO_LIMIT})")
     p.add_argument("--tasks", help="evaluate only these tasks of the suite (comma-separated), for quick runs")
     p.add_argument("--no-worker", action="store_true", help="serve only; run `podium worker` elsewhere")

@@ -33,6 +33,8 @@ class EvalCommand:
     base_model: str | None = None
     base_revision: str | None = None
     device: str | None = None
+    gpus: int = 1
+    """GPUs the model is split over (`--gpus`; the job's GPU count where the worker has GPUs)."""
     batch_size: int | str | None = None
     data_dir: str | None = None
     """The offline data folder (the entry page shows it to the public as a label)."""
@@ -61,6 +63,8 @@ class EvalCommand:
             cmd += ["--backend", self.backend]
         if self.device:
             cmd += ["--device", self.device]
+        if self.gpus > 1:
+            cmd += ["--gpus", str(self.gpus)]
         if self.batch_size is not None:
             cmd += ["--batch-size", str(self.batch_size)]
         if self.data_dir:

@@ -52,13 +52,15 @@ def model_argument(claim: Claim) -> str:
     return claim.repo_id if claim.source == "mirror" else claim.location
 
 
-def eval_command(claim: Claim, settings: Settings, out_dir: Path) -> list[str]:
-    """The evaluator's command line for a claimed job (contract of `podium eval`)."""
+def eval_command(claim: Claim, settings: Settings, out_dir: Path, gpus: int = 1) -> list[str]:
+    """The evaluator's command line for a claimed job (contract of `podium eval`); `gpus`: how many
+    GPUs the executor holds for it (the job's count on GPU hosts, 1 on a CPU worker)."""
     suite = SUITES.get(claim.suite)
     command = EvalCommand(model_argument(claim), claim.source, claim.suite, claim.revision, claim.precision,
                           claim.use_chat_template, settings.eval_limit,
                           extra=tuple(suite.kind.eval_args(settings)) if suite else (),
-                          weight_type=claim.weight_type, base_model=claim.base_model, base_revision=claim.base_revision)
+                          weight_type=claim.weight_type, base_model=claim.base_model, base_revision=claim.base_revision,
+                          gpus=gpus)
     return [*settings.eval_command, *command.args(str(out_dir)), *settings.eval_extra_args]
 
 
@@ -164,6 +166,10 @@ class Worker:
         shutil.rmtree(out_dir, ignore_errors=True)
         return state
 
+    def _gpus_for(self, claim: Claim) -> int:
+        """A GPU worker splits the model over the job's GPU count; a CPU worker runs it in RAM."""
+        return claim.gpus if self.executor.capabilities().device_kind == "cuda" else 1
+
     def execute(self, claim: Claim, claimed_at: float) -> str | None:
         """Run one claimed attempt to its end; returns the job's new state (None if fenced out)."""
         run_dir = self.home / "runs" / f"job-{claim.job_id}" / f"attempt-{claim.attempt}"
@@ -174,7 +180,7 @@ class Worker:
                                 PODIUM_WORKER_ID=self.worker_id)
         ticker = self._ticker(claim, claimed_at, out_dir, run_dir)
         outcome = run_supervised(
-            eval_command(claim, self.settings, out_dir), log_path=log_path, env=env,
+            eval_command(claim, self.settings, out_dir, gpus=self._gpus_for(claim)), log_path=log_path, env=env,
             time_limit=self.settings.time_limit_seconds, grace=self.settings.kill_grace_seconds,
             tick=min(1.0, self.settings.heartbeat_seconds), on_tick=ticker,
         )

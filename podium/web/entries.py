@@ -43,6 +43,7 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
                           sub.use_chat_template, run.limit if run else None, run.backend if run else None,
                           extra=extra, weight_type=model.weight_type, base_model=model.base_model,
                           base_revision=model.base_revision, device=run.device if run else None,
+                          gpus=(run.gpu_count or 1) if run else 1,
                           batch_size=run.batch_size if run else None,
                           data_dir=data.dir if data and data.mode == "offline" else None,
                           gen_kwargs=tuple(sorted((run.gen_kwargs or {}).items())) if run else ())

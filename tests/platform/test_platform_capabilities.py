@@ -140,3 +140,23 @@ def test_an_8bit_job_fails_with_the_reason_instead_of_running_in_float32(sqlite_
         assert job.state in ("failed", "pending") and job.error_class == "usage", job.log_tail
         assert "8bit weights run on CUDA GPUs only" in job.error_message
         assert not s.query(Job).filter(Job.state == "finished").count()
+
+
+def test_the_job_gpu_count_reaches_the_evaluator_only_where_there_are_gpus(tmp_path):
+    """A 4-GPU job is split over 4 GPUs by a GPU worker (and on Ray, which reserves them); a CPU
+    worker, which may run full-precision jobs in RAM, runs it on the CPU without --gpus."""
+    import dataclasses
+
+    from podium.platform.capacity import Capabilities
+    from podium.platform.queue import Claim
+    from podium.platform.worker import Worker, eval_command
+
+    claim = dataclasses.replace(Claim(7, 1, "w", "org/m", "mirror", "org/m", "f00d", "bfloat16", False, "openllm-v1"),
+                                gpus=4)
+    settings = fast_settings(eval_command=["podium", "eval"])
+    assert "--gpus" not in eval_command(claim, settings, tmp_path)
+    assert "--gpus 4" in " ".join(eval_command(claim, settings, tmp_path, gpus=4))
+    for kind, expected in (("cuda", 4), ("cpu", 1)):
+        caps = Capabilities(kind, gpu_count=8 if kind == "cuda" else 0)
+        worker = Worker(None, settings, home=tmp_path, capabilities=caps)
+        assert worker._gpus_for(claim) == expected

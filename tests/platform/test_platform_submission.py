@@ -213,12 +213,12 @@ def test_quota_per_organisation(db, mirror):
 
 def test_the_demo_queues_all_its_models_under_the_default_settings(sqlite_db, demo_models, monkeypatch):
     """`podium serve --demo` submits every demo model to each of its suites (v2, v1 and tracing)."""
-    from podium.cli.serve_cmd import DEMO_SUITES, submit_demo_models
+    from podium.cli.serve_cmd import default_demo_suites, submit_demo_models
     from podium.platform.config import Settings
 
     monkeypatch.setenv("PODIUM_MODELS_ROOT", str(next(iter(demo_models.values())).parents[1]))
-    queued = [m for suite in DEMO_SUITES for m in submit_demo_models(sqlite_db.factory, Settings(), suite)]
-    assert sorted(queued) == sorted(list(demo_models) * len(DEMO_SUITES))
+    queued = [m for suite in default_demo_suites() for m in submit_demo_models(sqlite_db.factory, Settings(), suite)]
+    assert sorted(queued) == sorted(list(demo_models) * len(default_demo_suites()))
     assert submit_demo_models(sqlite_db.factory, Settings(), "trace") == []  # a restart queues nothing twice
 
 

@@ -87,6 +87,7 @@ def main() -> int:
         parser.add_argument(flag)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--gpus", type=int, default=1)
     parser.add_argument("--chat-template", action="store_true")
     args = parser.parse_args()
     out = Path(args.output)

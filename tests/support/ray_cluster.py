@@ -12,6 +12,7 @@ evaluation); `freeze_node`/`thaw_node` stop and continue them (P3).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -106,10 +107,8 @@ class LocalRay:
         """SIGKILL the node's raylet and every process under it; returns how many were killed."""
         procs = self._tree(node)
         for p in procs:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # exited on its own already: what a kill wants
                 p.send_signal(signal.SIGKILL)
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(procs, timeout=10)
         self.cluster.worker_nodes.discard(node)
         return len(procs)
@@ -128,10 +127,8 @@ class LocalRay:
 
     def thaw_node(self, procs: list[psutil.Process]) -> None:
         for p in procs:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # gone while frozen (its node was killed)
                 p.send_signal(signal.SIGCONT)
-            except psutil.NoSuchProcess:
-                pass
 
     def shutdown(self) -> None:
         if self.cluster is not None:

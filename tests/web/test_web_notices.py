@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from podium.cli.main import build_parser
-from podium.cli.serve_cmd import DEMO_MAX_GEN_TOKENS, DEMO_SUITES, demo_suites, web_config
+from podium.cli.serve_cmd import DEMO_MAX_GEN_TOKENS, default_demo_suites, demo_suites, web_config
 from podium.errors import UsageError
 from podium.eval.suites import DEFAULT_SUITE, SUITES
 from podium.platform.db import transaction
@@ -84,7 +84,7 @@ def test_the_demo_lands_on_the_current_board_and_describes_its_data():
 
 
 def test_demo_suites_default_to_v2_v1_and_tracing_and_refuse_what_cannot_run():
-    assert demo_suites(parse_serve("--demo")) == DEMO_SUITES == ("openllm-v2", "openllm-v1", "trace")
+    assert demo_suites(parse_serve("--demo")) == default_demo_suites() == ("openllm-v2", "openllm-v1", "trace")
     assert demo_suites(parse_serve("--demo", "--demo-suites", "openllm-v2,trace", "--tasks", "mmlu_pro")) == (
         "openllm-v2", "trace")
     with pytest.raises(UsageError, match="Suite 'openllm-v1' has no task 'mmlu_pro'"):

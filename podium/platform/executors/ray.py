@@ -53,7 +53,7 @@ def run_dir(home: Path, job_id: int, attempt: int) -> Path:
 def entrypoint(claim: Claim, settings: Settings, folder: Path) -> str:
     """The shell line of the Ray job: `podium eval`, then the provenance check where it applies
     (its verdict never fails the job; its exit status and time go to base_check.rc)."""
-    line = shlex.join(eval_command(claim, settings, folder / "out"))
+    line = shlex.join(eval_command(claim, settings, folder / "out", gpus=claim.gpus))  # the GPUs Ray reserves
     if base_check.skip_reason(claim, settings.provenance_check) is None:
         check = base_check.check_command(claim, settings.trace_command, model_argument(claim),
                                          folder / "base_check.json")

@@ -69,6 +69,7 @@ def test_base_plus_adapter_scores_as_the_merged_folder(demo_models, eval_data_di
     base = demo_models["podium-demo/gpt2-tiny"]
     adapter = build_lora(base, tmp_path / "lora")
     reference = merged_reference(base, adapter, tmp_path / "merged")
+    before = set((podium_home() / "scratch").glob("adapter-*"))  # a killed earlier run may have left one
     payload = evaluate(adapter, tmp_path / "overlay", eval_data_dir, weights="adapter", base_model=str(base))
     evaluate(reference, tmp_path / "reference", eval_data_dir)
     assert_same_loglikelihoods(tmp_path / "overlay", tmp_path / "reference")
@@ -77,7 +78,7 @@ def test_base_plus_adapter_scores_as_the_merged_folder(demo_models, eval_data_di
     assert model.id == str(adapter) and model.weights["kind"] == "adapter"
     assert model.weights["peft_type"] == "LORA"
     assert model.weights["base"]["content_hash"] and model.weights["base"]["path"] == str(base)
-    assert not any((podium_home() / "scratch").glob("adapter-*"))  # the merged copy is gone
+    assert set((podium_home() / "scratch").glob("adapter-*")) == before  # this run's merged copy is gone
 
 
 def test_base_plus_delta_scores_as_the_full_model(demo_models, eval_data_dir, tmp_path, base_run):

@@ -142,7 +142,7 @@ def _with_samples_kept(monkeypatch, suite_name: str) -> None:
     """A private task's samples never leave its run (tests/eval/test_private_details.py); parity
     compares them per document, so here the suite's tasks are evaluated as public ones."""
     suite = get_suite(suite_name)
-    public = replace(suite, tasks=tuple(replace(t, private=False) for t in suite.tasks))
+    public = replace(suite, tasks=tuple(replace(t, visibility="public") for t in suite.tasks))
     monkeypatch.setitem(suites.SUITES, suite_name, public)
 
 

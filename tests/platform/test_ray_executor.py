@@ -127,7 +127,9 @@ def test_the_ray_job_runs_the_local_executors_command():
     claim = Claim(7, 2, "w", "org/m", "hub", "org/m", "abc123", "4bit", False, "openllm-v2", gpus=2)
     settings = fast_settings(eval_command=["podium", "eval"], eval_limit=2)
     folder = REPO_ROOT / "runs" / "job-7" / "attempt-2"
-    assert entrypoint(claim, settings, folder) == " ".join(eval_command(claim, settings, folder / "out"))
+    line = entrypoint(claim, settings, folder)
+    assert line == " ".join(eval_command(claim, settings, folder / "out", gpus=2))  # the GPUs Ray reserves
+    assert line.endswith("--gpus 2")
     assert job_resources("4bit", True) == {"podium_gpu_memory": 0.001, "podium_quant_4bit": 0.001}
     with_base = Claim(7, 2, "w", "org/m", "hub", "org/m", "abc123", "float16", False, "openllm-v2",
                       base_model="org/base")

@@ -162,7 +162,9 @@ def test_submissions_votes_and_requeues_are_rate_limited_per_user(tmp_path, demo
 
 # ---- votes cannot be stuffed ------------------------------------------------------------------
 
-def test_fresh_accounts_cannot_reorder_the_queue(web):
+def test_fresh_accounts_cannot_reorder_the_queue(tmp_path, demo_models):
+    # 21 sign-ins from one test address: more than the default burst, which another test covers
+    web = make_web(tmp_path, abuse=AbuseSettings(sign_in_per_minute_per_address=100))
     add_user(web.factory, "sub")
     csrf = sign_in(web.client, "sub")
     entries = [submit(web, csrf, m).json() for m in (DEMO, "podium-demo/llama-tiny", "podium-demo/llama-tiny-chat")]

@@ -99,7 +99,7 @@ def suite_versions(session: Session, suite: str) -> list[SuiteVersion]:
     return [SuiteVersion(version, entries, latest, n == 0) for n, (version, entries, latest) in enumerate(found)]
 
 
-def _query(suite: str, version: str | None):
+def _query(suite: str, version: str | None, entries: frozenset[int] | None):
     if version is None:  # the current version: that of the suite's newest result
         version = (select(Result.suite_version).where(Result.suite == suite).order_by(Result.id.desc()).limit(1)
                    .scalar_subquery())
@@ -128,7 +128,7 @@ def _query(suite: str, version: str | None):
         "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus,
     }
-    return (
+    query = (
         select(*(column.label(name) for name, column in columns.items()))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
         .join(latest, latest.c.submission_id == Submission.id)
@@ -136,6 +136,7 @@ def _query(suite: str, version: str | None):
         .where(Submission.suite == suite)
         .order_by(Result.average.desc().nulls_last(), Submission.id)
     )
+    return query if entries is None else query.where(Submission.id.in_(sorted(entries)))
 
 
 def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | None, float | None]:
@@ -146,11 +147,13 @@ def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | No
     return gpu_hours, gpu_hours * settings.gpu_power_kw * settings.carbon_g_per_kwh / 1000
 
 
-def leaderboard(session: Session, settings: Settings, suite: str | None = None, version: str | None = None) -> Board:
-    """Every entry of `suite` with a finished result of `version` (default: the current one), best average first."""
+def leaderboard(session: Session, settings: Settings, suite: str | None = None, version: str | None = None,
+                entries: frozenset[int] | None = None) -> Board:
+    """Every entry of `suite` with a finished result of `version` (default: the current one), best average first;
+    only those of `entries` when given (a web board updating the rows a change touched)."""
     board = Board(suite=suite or settings.default_suite, version=version)
     seen: dict[str, str] = {}
-    for found in session.execute(_query(board.suite, board.version)).mappings():
+    for found in session.execute(_query(board.suite, board.version, entries)).mappings():
         values = dict(found)
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])

@@ -309,3 +309,15 @@ class ClusterNode(Base):
     resources: Mapped[dict] = mapped_column(JSON, doc="Ray's resource totals (capability markers included).")
     jobs: Mapped[list] = mapped_column(JSON, doc="Podium job ids running on it.")
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True, doc="When a dispatcher last saw it.")
+
+
+class BoardChange(Base):
+    """One write that touched board rows, logged by a database trigger (migration 0011): web
+    replicas read the log to update their boards in place instead of rebuilding them."""
+
+    __tablename__ = "board_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), doc="What `key` names: submission (an entry), repo or org.")
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float, doc="Unix seconds of the database's clock when it was logged.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from podium.web.api import accounts, boards, entries, jobs, moderation, picks, s
 from podium.web.auth.csrf import CsrfCookie
 from podium.web.auth.sessions import Signer
 from podium.web.auth.throttle import Guard
-from podium.web.board.snapshot import SnapshotCache
+from podium.web.board.cache import SnapshotCache
 from podium.web.config import WebConfig, secret_key
 from podium.web.db import read_engine
 from podium.web.limits import BodyLimit
@@ -39,17 +40,24 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    app.state.web.boards.close()
+
+
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
     engine = make_engine(config.database_url)
     ensure_schema(engine)
     factory = session_factory(engine)
     reads = session_factory(read_engine(engine))
-    app = FastAPI(title="Podium", version=__version__, description="Open LLM leaderboard: boards, models, "
-                  "submissions and the evaluation queue. Writes need a session cookie (+ CSRF token) or an API "
-                  "token sent as `Authorization: Bearer <token>`.")
+    app = FastAPI(title="Podium", version=__version__, lifespan=_lifespan, description="Open LLM leaderboard: "
+                  "boards, models, submissions and the evaluation queue. Writes need a session cookie (+ CSRF token) "
+                  "or an API token sent as `Authorization: Bearer <token>`.")
     app.state.web = WebState(config, engine, factory, reads, Signer(secret_key(config)), _templates(),
-                             SnapshotCache(reads, config.settings, config.recheck_seconds, config.sync_build_seconds),
+                             SnapshotCache(reads, config.settings, config.recheck_seconds, config.sync_build_seconds,
+                                           engine.url if engine.dialect.name == "postgresql" else None),
                              Guard(config.abuse))
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):

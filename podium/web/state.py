@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from podium.web.auth.sessions import Signer
 from podium.web.auth.throttle import Guard
-from podium.web.board.snapshot import SnapshotCache
+from podium.web.board.cache import SnapshotCache
 from podium.web.config import WebConfig
 
 

@@ -138,19 +138,23 @@ def test_unknown_boards_are_404_and_every_suite_has_a_board(synthetic_web):
 def test_a_slow_board_is_rebuilt_in_the_background_while_readers_keep_the_old_one(synthetic_web):
     import time
 
+    from sqlalchemy import update
+
     from podium.eval.suites import SUITES
     from podium.platform.db import transaction
-    from podium.web.board.snapshot import SnapshotCache
+    from podium.platform.models import Result
+    from podium.web.board.cache import SnapshotCache
     from workshop.synthetic import add_entries
 
     web_state = synthetic_web.app.state.web
     cache = SnapshotCache(web_state.read_factory, web_state.config.settings, recheck_seconds=0, sync_build_seconds=0)
     suite = SUITES["openllm-v2"]
     first = cache.get(suite)
-    with transaction(synthetic_web.factory) as session:
-        add_entries(session, suite, 1, seed=99)
+    with transaction(synthetic_web.factory) as session:  # a result of a new suite version: a board no update makes
+        entry, = add_entries(session, suite, 1, seed=99)
+        session.execute(update(Result).where(Result.submission_id == entry).values(suite_version="next"))
     assert cache.get(suite) is first  # the change is seen, the rebuild runs elsewhere
     deadline = time.monotonic() + 30
     while cache.get(suite) is first and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(cache.get(suite).rows) == 301
+    assert cache.get(suite).version == "next" and [r["id"] for r in cache.get(suite).rows] == [entry]

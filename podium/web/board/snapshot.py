@@ -1,31 +1,35 @@
-"""An in-memory copy of one suite's board, rebuilt only when the database changed.
+"""An in-memory copy of one suite's board: its rows, ranked, with the indexes queries use.
 
-The platform's `leaderboard()` view is one query; running it (and ranking 10,000 rows) per
+The platform's `leaderboard()` view is one query; running it (and ranking 100,000 rows) per
 request would cost far more than the 50 ms budget, while filtering and sorting a list in
-memory costs a few milliseconds. So each suite keeps a snapshot, and a cheap fingerprint
-query (latest result, flags, availability, providers) decides when to rebuild it; that query
-itself runs at most once per `recheck_seconds`, so a burst of requests touches no database.
+memory costs a few milliseconds. So each suite keeps a snapshot, built once and then kept
+current from the store's change log (`podium.web.board.changes`, `podium.web.board.cache`).
 """
 
 from __future__ import annotations
 
 import bisect
-import threading
+import itertools
 import time
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from podium.eval.suites import SuiteSpec
+from podium.platform import board_changes
+from podium.platform.board_changes import Cursor
 from podium.platform.config import Settings
 from podium.platform.leaderboard import BoardRow, SuiteVersion, leaderboard, suite_versions
-from podium.platform.models import Flag, Model, OfficialProvider, Pick, Result
+from podium.platform.models import Flag
 from podium.platform.vocab import MODEL_TYPES
 from podium.record import TaskScore
 from podium.web.board.columns import search_fields
+from podium.web.board.indexes import Indexes
+from podium.web.board.indexes import build as build_indexes
 from podium.web.search import Term, field_matches
 
 MODES = ("normalized", "raw")
+_SERIAL = itertools.count(1)
 
 
 def value(row: dict, key: str, mode: str):
@@ -39,6 +43,27 @@ def value(row: dict, key: str, mode: str):
     return row.get(key)
 
 
+def order_key(mode: str):
+    """Best average first, empty averages last, ties by entry id: the static rank order."""
+    return lambda r: (r["average"][mode] is None, -(r["average"][mode] or 0), r["id"])
+
+
+def finish(ranked: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The step every snapshot ends with, built whole or updated in place: number each mode's
+    order (static ranks). A row that an older snapshot numbered differently is copied first,
+    since readers may still hold that snapshot; a new row is numbered as it is."""
+    copies: dict[int, dict] = {}
+    for mode, ordered in ranked.items():
+        for rank, row in enumerate(ordered, 1):
+            mine = copies.get(row["id"])
+            if mine is None and row["static_rank"].get(mode, rank) != rank:
+                mine = copies[row["id"]] = {**row, "static_rank": dict(row["static_rank"])}
+            (mine or row)["static_rank"][mode] = rank
+    if not copies:
+        return ranked
+    return {mode: [copies.get(r["id"], r) for r in ordered] for mode, ordered in ranked.items()}
+
+
 class Snapshot:
     """A board's rows with the indexes that make a query set algebra instead of a scan.
 
@@ -48,27 +73,19 @@ class Snapshot:
 
     MAX_CACHED = 512
 
-    def __init__(self, suite: SuiteSpec, rows: list[dict], fingerprint: tuple, version: str | None = None,
-                 versions: tuple[SuiteVersion, ...] = ()):
-        self.suite, self.rows, self.fingerprint = suite, rows, fingerprint
+    def __init__(self, suite: SuiteSpec, ranked: dict[str, list[dict]], cursor: Cursor, version: str | None = None,
+                 versions: tuple[SuiteVersion, ...] = (), indexes: Indexes | None = None):
+        """`ranked`: each score mode's rows best first, as `finish` numbered them; `indexes`: patched
+        ones (`podium.web.board.changes`), else built from the rows."""
+        self.suite, self.ranked, self.cursor = suite, ranked, cursor  # cursor: how far the change log is applied
         self.version, self.versions = version, versions  # the suite version shown; every version with results
+        self.fingerprint = next(_SERIAL)  # what caches of things drawn from this snapshot key on
         self.built_at = time.time()
-        self.by_id = {r["id"]: r for r in rows}
+        self.rows = ranked[MODES[0]]
+        self.by_id = {r["id"]: r for r in self.rows}
         self.everything = set(self.by_id)
-        self.ranked: dict[str, list[dict]] = {}  # best first per score mode: static ranks, dynamic rank order
-        for mode in MODES:
-            ordered = sorted(rows, key=lambda r: (r["average"][mode] is None, -(r["average"][mode] or 0), r["id"]))
-            for rank, row in enumerate(ordered, 1):
-                row["static_rank"][mode] = rank
-            self.ranked[mode] = ordered
-        self.names = [(r["id"], r["model"], r["model"].lower()) for r in rows]
-        self.by_value = {key: _index(rows, key) for key in ("type", "precision")}
-        self.sets = {"merged": {r["id"] for r in rows if r["merged"]}, "moe": {r["id"] for r in rows if r["moe"]},
-                     "flagged": {r["id"] for r in rows if r["flagged"]},
-                     "unavailable": {r["id"] for r in rows if not r["available"]},
-                     "official": {r["id"] for r in rows if r["official"]},
-                     "picked": {r["id"] for r in rows if r["picked"]}}
-        self.by_params = sorted((r["params"], r["id"]) for r in rows if r["params"] is not None)
+        self.indexes = found = indexes or build_indexes(self.rows)
+        self.names, self.by_value, self.sets, self.by_params = found.names, found.by_value, found.sets, found.by_params
         self._cache: dict[tuple, object] = {}
 
     def _cached(self, key: tuple, compute):
@@ -110,13 +127,6 @@ class Snapshot:
         return self._cached(("ranked", mode), lambda: [r["id"] for r in self.ranked[mode]])
 
 
-def _index(rows: list[dict], key: str) -> dict[str, set[int]]:
-    index: dict[str, set[int]] = {}
-    for row in rows:
-        index.setdefault(row[key], set()).add(row["id"])
-    return index
-
-
 def _raw_average(tasks: dict[str, TaskScore], suite: SuiteSpec) -> float | None:
     values = [tasks[t.key].raw * 100 for t in suite.tasks
               if t.in_average and t.key in tasks and tasks[t.key].raw is not None]
@@ -146,90 +156,20 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
     }
 
 
-def fingerprint(session: Session) -> tuple:
-    """Changes whenever a board could look different: results, flags, availability, providers, picks."""
-    return tuple(session.execute(select(
-        select(func.max(Result.id)).scalar_subquery(),
-        select(func.count(Result.id)).scalar_subquery(),
-        select(func.max(Flag.id)).scalar_subquery(),
-        select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)).scalar_subquery(),
-        select(func.count(Model.id)).scalar_subquery(),
-        select(func.sum(case((Model.available, 1), else_=0))).scalar_subquery(),
-        select(func.count(OfficialProvider.id)).scalar_subquery(),
-        select(func.max(Pick.id)).scalar_subquery(),
-        select(func.count(Pick.id)).where(Pick.removed_at.is_(None)).scalar_subquery(),
-    )).one())
+def entry_rows(session: Session, settings: Settings, suite: SuiteSpec, version: str | None,
+               entries: frozenset[int] | None = None) -> tuple[str | None, list[dict]]:
+    """The board's version and web rows, from the store (only those of `entries` when given)."""
+    board = leaderboard(session, settings, suite.name, version, entries)
+    repos = sorted({r.repo_id for r in board.rows}) if entries is not None else None
+    active = Flag.resolved_at.is_(None) if repos is None else Flag.resolved_at.is_(None) & Flag.repo_id.in_(repos)
+    flags = {repo: (fid, url) for fid, repo, url in session.execute(
+        select(Flag.id, Flag.repo_id, Flag.evidence_url).where(active).order_by(Flag.id))}
+    return board.version, [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
 
 
 def build(session: Session, settings: Settings, suite: SuiteSpec, version: str | None = None) -> Snapshot:
-    stamp = fingerprint(session)
-    board = leaderboard(session, settings, suite.name, version)
+    cursor = board_changes.start(session)
+    shown, rows = entry_rows(session, settings, suite, version)
     versions = tuple(suite_versions(session, suite.name))
-    flags = {repo: (fid, url) for fid, repo, url in session.execute(
-        select(Flag.id, Flag.repo_id, Flag.evidence_url).where(Flag.resolved_at.is_(None)).order_by(Flag.id))}
-    rows = [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
-    return Snapshot(suite, rows, stamp, board.version or (versions[0].version if versions else None), versions)
-
-
-class SnapshotCache:
-    """One snapshot per suite and version asked for (None: the current version). The fingerprint is
-    checked at most every `recheck_seconds`; when it moved, a board that builds quickly is rebuilt at
-    once, and a big one (a build slower than `sync_build_seconds`) is rebuilt in a background thread
-    while readers keep the previous snapshot."""
-
-    def __init__(self, factory: sessionmaker[Session], settings: Settings, recheck_seconds: float = 1.0,
-                 sync_build_seconds: float = 0.5):
-        self.factory = factory
-        self.settings = settings
-        self.recheck_seconds = recheck_seconds
-        self.sync_build_seconds = sync_build_seconds
-        self._snapshots: dict[tuple[str, str | None], Snapshot] = {}
-        self._build_seconds: dict[tuple[str, str | None], float] = {}
-        self._checked: dict[tuple[str, str | None], float] = {}
-        self._building: set[tuple[str, str | None]] = set()
-        self._lock = threading.Lock()
-
-    def _build(self, suite: SuiteSpec, version: str | None) -> Snapshot:
-        started = time.perf_counter()
-        with self.factory() as session:
-            snap = build(session, self.settings, suite, version)
-        self._snapshots[(suite.name, version)] = snap
-        self._build_seconds[(suite.name, version)] = time.perf_counter() - started
-        return snap
-
-    def _rebuild_in_background(self, suite: SuiteSpec, version: str | None) -> None:
-        key = (suite.name, version)
-
-        def run():
-            try:
-                self._build(suite, version)
-            finally:
-                self._building.discard(key)
-
-        self._building.add(key)
-        threading.Thread(target=run, name=f"board-{suite.name}", daemon=True).start()
-
-    def get(self, suite: SuiteSpec, version: str | None = None) -> Snapshot:
-        key = (suite.name, version)
-        snap = self._snapshots.get(key)
-        if snap is not None and time.monotonic() - self._checked.get(key, 0) < self.recheck_seconds:
-            return snap
-        with self._lock:
-            snap = self._snapshots.get(key)
-            if snap is not None and time.monotonic() - self._checked.get(key, 0) < self.recheck_seconds:
-                return snap
-            if snap is None:
-                snap = self._build(suite, version)
-            elif key not in self._building:
-                with self.factory() as session:
-                    moved = fingerprint(session) != snap.fingerprint
-                if moved and self._build_seconds.get(key, 0) <= self.sync_build_seconds:
-                    snap = self._build(suite, version)
-                elif moved:
-                    self._rebuild_in_background(suite, version)
-            self._checked[key] = time.monotonic()
-            return snap
-
-    def invalidate(self) -> None:
-        """After a write this process made (vote, flag): the next read rechecks at once."""
-        self._checked.clear()
+    ranked = finish({mode: sorted(rows, key=order_key(mode)) for mode in MODES})
+    return Snapshot(suite, ranked, cursor, shown or (versions[0].version if versions else None), versions)

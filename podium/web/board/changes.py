@@ -1,0 +1,60 @@
+"""Keeping a board snapshot current from the store's change log, without rebuilding it.
+
+A new result, flag or vote touches a few entries: their rows are read again (the platform's
+leaderboard query restricted to them), put in place in each rank order by bisection, and the
+indexes patched (`podium.web.board.indexes`); `finish` then renumbers the ranks. A rebuild is
+asked for instead when the log no longer holds what the board missed, when the board's
+version stopped being the current one, or when so many entries changed that a rebuild is as
+quick.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from sqlalchemy.orm import Session
+
+from podium.platform import board_changes
+from podium.platform.config import Settings
+from podium.platform.leaderboard import suite_versions
+from podium.web.board.indexes import patch
+from podium.web.board.snapshot import MODES, Snapshot, entry_rows, finish, order_key
+
+MAX_TOUCHED = 5_000  # entries one update may re-read; beyond that, rebuild
+
+
+def _touched(session: Session, snap: Snapshot, changes: frozenset[tuple[str, str]]) -> set[int]:
+    """The entries the changes touch: as the store holds them, and as the board shows them
+    (an entry whose model was deleted is only found on the board)."""
+    found = board_changes.entries(session, snap.suite.name, changes)
+    if any(kind != "submission" for kind, _ in changes):
+        found |= {r["id"] for r in snap.rows if ("repo", r["model"]) in changes or ("org", r["org"]) in changes}
+    return found
+
+
+def refresh(session: Session, settings: Settings, snap: Snapshot, version: str | None) -> Snapshot | None:
+    """`snap` with the log's new changes applied (itself when none touched it), or None when it must be
+    rebuilt. `version`: the version the board was asked for (None: whichever is current)."""
+    batch = board_changes.pending(session, snap.cursor)
+    if batch.missed:
+        return None
+    touched = _touched(session, snap, batch.changes) if batch.changes else set()
+    if len(touched) > MAX_TOUCHED:
+        return None
+    versions = tuple(suite_versions(session, snap.suite.name)) if touched else snap.versions
+    shown = version or (versions[0].version if versions else None)
+    if shown != snap.version:
+        return None
+    _, fresh = entry_rows(session, settings, snap.suite, shown, frozenset(touched)) if touched else (None, [])
+    before = [snap.by_id[i] for i in touched if i in snap.by_id]
+    if not before and not fresh:
+        snap.cursor = batch.cursor  # nothing on this board changed: the same rows, read further
+        return snap
+    ranked = {}
+    for mode in MODES:
+        key = order_key(mode)
+        kept = [r for r in snap.ranked[mode] if r["id"] not in touched]
+        for row in fresh:
+            bisect.insort(kept, row, key=key)
+        ranked[mode] = kept
+    return Snapshot(snap.suite, finish(ranked), batch.cursor, shown, versions, patch(snap.indexes, before, fresh))

@@ -42,8 +42,8 @@ class Batch:
 def _now(session: Session) -> float:
     """Unix seconds by the database's clock (the one the triggers stamp changes with)."""
     if session.get_bind().dialect.name == "postgresql":
-        return session.execute(select(func.extract("epoch", func.clock_timestamp()))).scalar_one()
-    return session.execute(select(literal_column("(julianday('now') - 2440587.5) * 86400.0"))).scalar_one()
+        return float(session.execute(select(func.extract("epoch", func.clock_timestamp()))).scalar_one())
+    return float(session.execute(select(literal_column("(julianday('now') - 2440587.5) * 86400.0"))).scalar_one())
 
 
 def pending(session: Session, cursor: Cursor) -> Batch:

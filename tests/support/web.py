@@ -105,11 +105,12 @@ class Web:
 
 
 def make_web(tmp_path: Path, abuse: AbuseSettings | None = None, secure_cookies: bool = False,
-             db_url: str | None = None, **settings) -> Web:
-    """The app on `db_url` (a migrated database, e.g. `support.db.open_db`'s), else a fresh SQLite file."""
+             db_url: str | None = None, recheck_seconds: float = 0, **settings) -> Web:
+    """The app on `db_url` (a migrated database, e.g. `support.db.open_db`'s), else a fresh SQLite file;
+    its boards read the change log on every request unless `recheck_seconds` says otherwise."""
     config = WebConfig(db_url=db_url or f"sqlite:///{tmp_path / 'web.db'}",
                        settings=load_settings(None, **{"quota_per_org": 1000, **settings}),
-                       secret_key=b"test-secret-key-test-secret-key!", recheck_seconds=0,
+                       secret_key=b"test-secret-key-test-secret-key!", recheck_seconds=recheck_seconds,
                        sync_build_seconds=60,  # always fresh: a test reads right after it writes
                        abuse=abuse or AbuseSettings(), secure_cookies=secure_cookies)
     app = create_app(config)

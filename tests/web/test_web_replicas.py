@@ -59,8 +59,8 @@ def _publish(db, settings, folder) -> None:
     """What a worker does once an evaluation finishes: claim, run, record the result."""
     with transaction(db.factory) as session:
         claim = queue.claim_next(session, "worker-1", settings)
-        queue.complete(session, claim, record=record([score("arc", "ARC", 0.5, 50.0)], 50.0, suite="openllm-v2"), details_path=str(folder),
-                       wall_seconds=1.0)
+        queue.complete(session, claim, record=record([score("arc", "ARC", 0.5, 50.0)], 50.0, suite="openllm-v2"),
+                       details_path=str(folder), wall_seconds=1.0)
 
 
 def _until(replica, predicate, what: str) -> dict:

@@ -5,14 +5,14 @@ including one committed after a later id, and knows when the log no longer cover
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, text, update
 
 from podium.eval.suites import SUITES
 from podium.platform import board_changes, moderation
 from podium.platform.board_changes import RETAIN, Cursor, pending
 from podium.platform.db import transaction
 from podium.platform.migrate import HEAD, alembic_config, current_revision, upgrade
-from podium.platform.models import BoardChange, Job, Model, Pick, Submission
+from podium.platform.models import BoardChange, Job, Model, OfficialProvider, Pick, Submission
 from support.db import db, user  # noqa: F401
 from workshop.synthetic import add_entries
 
@@ -76,6 +76,20 @@ def test_a_reader_further_behind_than_the_log_keeps_is_told_to_rebuild(db):
         session.add(BoardChange(id=RETAIN + 5, kind="org", key="acme", at=0.0))
     with db.factory() as session:
         assert pending(session, Cursor(1)).missed and not pending(session, Cursor(5)).missed
+
+
+def test_the_log_keeps_the_newest_changes_only(db):
+    with transaction(db.factory) as session:
+        session.execute(insert(BoardChange), [{"id": i, "kind": "org", "key": "old", "at": 0.0}
+                                              for i in range(1, RETAIN + 1000)])
+        if db.backend == "postgresql":  # the ids above were given, not drawn: draw the next from there
+            session.execute(text("SELECT setval(pg_get_serial_sequence('board_changes', 'id'), :n)"),
+                            {"n": RETAIN + 999})
+        session.add(OfficialProvider(org="acme"))  # logged as change RETAIN + 1000
+    with db.factory() as session:
+        low, high, count = session.execute(select(func.min(BoardChange.id), func.max(BoardChange.id),
+                                                  func.count(BoardChange.id))).one()
+    assert (low, high, count) == (1001, RETAIN + 1000, RETAIN)
 
 
 def test_the_change_log_migration_goes_down_and_up_again(db):

@@ -74,7 +74,7 @@ def _sqlite_trigger(table: str, kind: str, column: str, event: str, condition: s
     if event != "INSERT":
         extra = f" AND OLD.{column} IS NOT NEW.{column}" if event == "UPDATE" else ""
         steps.append(log.format(kind=kind, row="OLD", column=column, now=SQLITE_NOW, extra=extra))
-    steps.append(f"DELETE FROM board_changes WHERE id <= last_insert_rowid() - {RETAIN};")
+    steps.append(f"DELETE FROM board_changes WHERE id <= (SELECT max(id) FROM board_changes) - {RETAIN};")
     when = f" WHEN {condition}" if condition else ""
     return (f"CREATE TRIGGER {_name(table, event)} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN "
             + " ".join(steps) + " END")

@@ -10,6 +10,7 @@ thread while readers keep the previous snapshot.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from podium.web.board.changes import refresh
 from podium.web.board.snapshot import Snapshot, build
 
 Key = tuple[str, str | None]
+FREEZE_ROWS = 10_000  # boards this big are kept out of the garbage collector's full passes
 log = logging.getLogger("podium.web")
 
 
@@ -55,6 +57,12 @@ class SnapshotCache:
         self._snapshots[(suite.name, version)] = snap
         self._build_seconds[(suite.name, version)] = time.perf_counter() - started
         self.rebuilds += 1
+        if len(snap.rows) >= FREEZE_ROWS:
+            # A full pass of Python's collector walks every object; a 100,000-entry board is millions, so each
+            # pass (set off by any burst of allocations, an update's included) would stall the process for a
+            # second. Rows hold no reference cycles: frozen, they are still freed once no snapshot holds them.
+            gc.collect()
+            gc.freeze()
         return snap
 
     def _rebuild_in_background(self, suite: SuiteSpec, version: str | None) -> None:

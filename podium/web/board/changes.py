@@ -2,7 +2,8 @@
 
 A new result, flag or vote touches a few entries: their rows are read again (the platform's
 leaderboard query restricted to them), put in place in each rank order by bisection, and the
-indexes patched (`podium.web.board.indexes`); `finish` then renumbers the ranks. A rebuild is
+indexes patched (`podium.web.board.indexes`); the new snapshot then renumbers the ranks
+(`snapshot.finish`), sharing every unchanged row with the previous one. A rebuild is
 asked for instead when the log no longer holds what the board missed, when the board's
 version stopped being the current one, or when so many entries changed that a rebuild is as
 quick.
@@ -18,7 +19,7 @@ from podium.platform import board_changes
 from podium.platform.config import Settings
 from podium.platform.leaderboard import suite_versions
 from podium.web.board.indexes import patch
-from podium.web.board.snapshot import MODES, Snapshot, entry_rows, finish, order_key
+from podium.web.board.snapshot import MODES, Snapshot, entry_rows, order_key
 
 MAX_TOUCHED = 5_000  # entries one update may re-read; beyond that, rebuild
 
@@ -41,7 +42,8 @@ def refresh(session: Session, settings: Settings, snap: Snapshot, version: str |
     touched = _touched(session, snap, batch.changes) if batch.changes else set()
     if len(touched) > MAX_TOUCHED:
         return None
-    versions = tuple(suite_versions(session, snap.suite.name)) if touched else snap.versions
+    results_moved = touched and any(kind == "submission" for kind, _ in batch.changes)
+    versions = tuple(suite_versions(session, snap.suite.name)) if results_moved else snap.versions
     shown = version or (versions[0].version if versions else None)
     if shown != snap.version:
         return None
@@ -51,10 +53,12 @@ def refresh(session: Session, settings: Settings, snap: Snapshot, version: str |
         snap.cursor = batch.cursor  # nothing on this board changed: the same rows, read further
         return snap
     ranked = {}
-    for mode in MODES:
+    for mode in MODES:  # out by bisection, in by bisection: each row's sort key is unique (ties by entry id)
         key = order_key(mode)
-        kept = [r for r in snap.ranked[mode] if r["id"] not in touched]
+        ordered = list(snap.ranked[mode])
+        for row in before:
+            del ordered[bisect.bisect_left(ordered, key(row), key=key)]
         for row in fresh:
-            bisect.insort(kept, row, key=key)
-        ranked[mode] = kept
-    return Snapshot(snap.suite, finish(ranked), batch.cursor, shown, versions, patch(snap.indexes, before, fresh))
+            bisect.insort(ordered, row, key=key)
+        ranked[mode] = ordered
+    return Snapshot(snap.suite, ranked, batch.cursor, shown, versions, patch(snap.indexes, before, fresh))

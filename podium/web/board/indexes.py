@@ -7,6 +7,7 @@ readers may still hold and must see unchanged.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 VALUED = ("type", "precision")  # column -> value -> entries
@@ -17,7 +18,7 @@ SETS = {"merged": lambda r: r["merged"], "moe": lambda r: r["moe"], "flagged": l
 
 @dataclass(frozen=True)
 class Indexes:
-    names: list[tuple[int, str, str]]  # (entry, model, model lowercased): what search terms scan
+    names: dict[int, tuple[int, str, str]]  # entry -> (entry, model, model lowercased): what search terms scan
     by_value: dict[str, dict[str, set[int]]]
     sets: dict[str, set[int]]
     by_params: list[tuple[float, int]]  # (params, entry), sorted: ranges by bisection
@@ -32,7 +33,7 @@ def build(rows: list[dict]) -> Indexes:
     for row in rows:
         for key in VALUED:
             by_value[key].setdefault(row[key], set()).add(row["id"])
-    return Indexes([_name(r) for r in rows], by_value,
+    return Indexes({r["id"]: _name(r) for r in rows}, by_value,
                    {name: {r["id"] for r in rows if test(r)} for name, test in SETS.items()},
                    sorted((r["params"], r["id"]) for r in rows if r["params"] is not None))
 
@@ -53,7 +54,15 @@ def patch(old: Indexes, before: list[dict], after: list[dict]) -> Indexes:
     for name, test in SETS.items():
         was, now = {r["id"] for r in before if test(r)}, {r["id"] for r in after if test(r)}
         sets[name] = old.sets[name] if was == now else (old.sets[name] - was) | now
-    names = [n for n in old.names if n[0] not in touched] + [_name(r) for r in after]
-    by_params = sorted([p for p in old.by_params if p[1] not in touched]
-                       + [(r["params"], r["id"]) for r in after if r["params"] is not None])
+    names = dict(old.names)
+    for entry in touched:
+        names.pop(entry, None)
+    names.update((r["id"], _name(r)) for r in after)
+    by_params = list(old.by_params)
+    for r in before:
+        if r["params"] is not None:
+            del by_params[bisect.bisect_left(by_params, (r["params"], r["id"]))]
+    for r in after:
+        if r["params"] is not None:
+            bisect.insort(by_params, (r["params"], r["id"]))
     return Indexes(names, by_value, sets, by_params)

@@ -199,6 +199,6 @@ def run(snapshot: Snapshot, query: BoardQuery, *, everything: bool = False) -> P
         order = (i for i in snapshot.ranked_ids(query.scores) if i in counted)
         ranks = {i: n for n, i in enumerate(order, 1) if i in wanted}
     else:
-        ranks = {r["id"]: r["static_rank"][query.scores] for r in shown}
+        ranks = {r["id"]: snapshot.static_rank[query.scores][r["id"]] for r in shown}
     return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks, snapshot.version,
                 snapshot.versions)

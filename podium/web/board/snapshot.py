@@ -38,8 +38,6 @@ def value(row: dict, key: str, mode: str):
         return row["average"][mode]
     if key in row["scores"]:
         return row["scores"][key][mode]
-    if key == "rank":
-        return row["static_rank"][mode]
     return row.get(key)
 
 
@@ -48,20 +46,12 @@ def order_key(mode: str):
     return lambda r: (r["average"][mode] is None, -(r["average"][mode] or 0), r["id"])
 
 
-def finish(ranked: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """The step every snapshot ends with, built whole or updated in place: number each mode's
-    order (static ranks). A row that an older snapshot numbered differently is copied first,
-    since readers may still hold that snapshot; a new row is numbered as it is."""
-    copies: dict[int, dict] = {}
-    for mode, ordered in ranked.items():
-        for rank, row in enumerate(ordered, 1):
-            mine = copies.get(row["id"])
-            if mine is None and row["static_rank"].get(mode, rank) != rank:
-                mine = copies[row["id"]] = {**row, "static_rank": dict(row["static_rank"])}
-            (mine or row)["static_rank"][mode] = rank
-    if not copies:
-        return ranked
-    return {mode: [copies.get(r["id"], r) for r in ordered] for mode, ordered in ranked.items()}
+def finish(ranked: dict[str, list[dict]]) -> dict[str, dict[int, int]]:
+    """The step every snapshot ends with, built whole or updated in place: whatever is figured
+    over the whole ranked board, here each mode's static ranks (entry -> place). They live on
+    the snapshot, not in the rows, so an update shares every unchanged row with the previous
+    snapshot, which readers may still hold."""
+    return {mode: {r["id"]: rank for rank, r in enumerate(ordered, 1)} for mode, ordered in ranked.items()}
 
 
 class Snapshot:
@@ -75,13 +65,14 @@ class Snapshot:
 
     def __init__(self, suite: SuiteSpec, ranked: dict[str, list[dict]], cursor: Cursor, version: str | None = None,
                  versions: tuple[SuiteVersion, ...] = (), indexes: Indexes | None = None):
-        """`ranked`: each score mode's rows best first, as `finish` numbered them; `indexes`: patched
-        ones (`podium.web.board.changes`), else built from the rows."""
+        """`ranked`: each score mode's rows best first; `indexes`: patched ones (`podium.web.board.changes`),
+        else built from the rows."""
         self.suite, self.ranked, self.cursor = suite, ranked, cursor  # cursor: how far the change log is applied
         self.version, self.versions = version, versions  # the suite version shown; every version with results
         self.fingerprint = next(_SERIAL)  # what caches of things drawn from this snapshot key on
         self.built_at = time.time()
         self.rows = ranked[MODES[0]]
+        self.static_rank = finish(ranked)  # mode -> entry -> place
         self.by_id = {r["id"]: r for r in self.rows}
         self.everything = set(self.by_id)
         self.indexes = found = indexes or build_indexes(self.rows)
@@ -97,7 +88,7 @@ class Snapshot:
         return found
 
     def term_ids(self, term: Term) -> set[int]:
-        return self._cached(("term", term.text), lambda: term.select(self.names))
+        return self._cached(("term", term.text), lambda: term.select(self.names.values()))
 
     def field_ids(self, name: str, wanted: str, exact: bool) -> set[int]:
         key = search_fields()[name]
@@ -115,6 +106,8 @@ class Snapshot:
     def order(self, key: str, mode: str, descending: bool) -> list[int]:
         """Entry ids sorted by one column; empty cells last either way, ties in static-rank order."""
         def compute():
+            if key == "rank":
+                return self.ranked_ids(mode)[::-1] if descending else self.ranked_ids(mode)
             present = [r for r in self.ranked[mode] if value(r, key, mode) is not None]
             empty = [r["id"] for r in self.ranked[mode] if value(r, key, mode) is None]
             text = present and isinstance(value(present[0], key, mode), str)
@@ -152,7 +145,7 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
         "available": row.available, "votes": row.votes,
         "revision": row.revision, "hub": row.source == "hub",
         "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
-        "complete": complete, "scores": scores, "static_rank": {},
+        "complete": complete, "scores": scores,
     }
 
 
@@ -171,5 +164,5 @@ def build(session: Session, settings: Settings, suite: SuiteSpec, version: str |
     cursor = board_changes.start(session)
     shown, rows = entry_rows(session, settings, suite, version)
     versions = tuple(suite_versions(session, suite.name))
-    ranked = finish({mode: sorted(rows, key=order_key(mode)) for mode in MODES})
+    ranked = {mode: sorted(rows, key=order_key(mode)) for mode in MODES}
     return Snapshot(suite, ranked, cursor, shown or (versions[0].version if versions else None), versions)

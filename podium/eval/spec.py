@@ -84,6 +84,11 @@ class SuiteSpec:
         """Whether the suite has an average at all (some column counts in it)."""
         return any(t.in_average for t in self.tasks)
 
+    def shown_average(self, stored: float | None) -> float | None:
+        """A stored result's average as boards, pages and exports show it: None for a suite without
+        an average, even where an older record of it (from before its columns left the average) has one."""
+        return stored if self.averaged else None
+
     @property
     def board_path(self) -> str | None:
         """Where the suite's results are shown when not on the score board /board/<suite> (None: there)."""

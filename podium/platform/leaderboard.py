@@ -151,12 +151,10 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None, 
     """Every entry of `suite` with a finished result of `version` (default: the current one), best average first."""
     board = Board(suite=suite or settings.default_suite, version=version)
     spec = SUITES.get(board.suite)
-    averaged = spec is None or spec.averaged
     seen: dict[str, str] = {}
     for found in session.execute(_query(board.suite, board.version)).mappings():
         values = dict(found)
-        if not averaged:  # a suite without an average (one comparing implementations) shows none, old records too
-            values["average"] = None
+        values["average"] = spec.shown_average(values["average"]) if spec else values["average"]
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)

@@ -99,8 +99,13 @@ def test_an_average_stored_by_an_older_record_is_never_shown(board):
     with transaction(web.factory) as session:
         for result in session.query(Result).filter(Result.submission_id.in_(entries.values())):
             result.average = OLD_AVERAGE
-    assert str(OLD_AVERAGE) not in web.client.get("/api/variants/mmlu-variants").text
-    assert str(OLD_AVERAGE) not in web.client.get("/variants/mmlu-variants").text
+    one, two = list(entries.values())[:2]
+    for path in ("/api/variants/mmlu-variants", "/variants/mmlu-variants", f"/api/entries/{one}", f"/entries/{one}",
+                 f"/api/compare?ids={one},{two}", f"/compare?ids={one},{two}"):
+        response = web.client.get(path)
+        assert response.status_code == 200 and str(OLD_AVERAGE) not in response.text, path
+    assert web.client.get(f"/api/entries/{one}").json()["result"]["average"] is None
+    assert web.client.get(f"/charts/entries/{one}.svg").status_code == 200
     with web.factory() as session:
         frame = to_frame(leaderboard(session, web.app.state.web.config.settings, "mmlu-variants"))
     assert len(frame) == len(SCORES) and frame["Average ⬆️"].isna().all()

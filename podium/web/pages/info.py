@@ -25,7 +25,7 @@ def about(request: Request, who: Caller = Depends(caller)):
 @router.get("/citation")
 def citation(request: Request, who: Caller = Depends(caller)):
     used = {}
-    for suite in archive():
+    for suite in archive() + comparisons():
         for task in suite.tasks:
             key = TASK_CITATIONS.get(task.key)
             if key:

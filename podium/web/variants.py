@@ -40,9 +40,13 @@ class VariantRow:
 
     @property
     def shift(self) -> int | None:
-        """How far the model's rank moves between implementations (worst - best); None with fewer than two."""
-        present = [r for r in self.ranks.values() if r is not None]
-        return max(present) - min(present) if len(present) > 1 else None
+        return rank_shift(self.ranks.values())
+
+
+def rank_shift(ranks) -> int | None:
+    """How far a model's rank moves between implementations (worst - best); None with fewer than two."""
+    present = [r for r in ranks if r is not None]
+    return max(present) - min(present) if len(present) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -120,32 +124,51 @@ def _ranks(rows: list[dict], key: str) -> dict[int, int]:
     return ranks
 
 
-def rank_rows(suite: SuiteSpec, rows: list[dict]) -> list[VariantRow]:
-    """Every snapshot row as a comparison row, ranked under each compared column separately."""
-    by_column = {key: _ranks(rows, key) for key in suite.compared}
-    return [VariantRow(r["id"], r["model"], r["hub"], {t.key: r["scores"][t.key]["normalized"] for t in suite.tasks},
-                       {key: by_column[key].get(r["id"]) for key in suite.compared}) for r in rows]
+class Ranking:
+    """Every entry's rank under each compared column, and the row orders asked for so far: built
+    once per board snapshot. Rows become `VariantRow`s only when shown, so a request on a
+    10,000-entry board slices a cached order instead of sorting."""
+
+    def __init__(self, suite: SuiteSpec, rows: list[dict]):
+        self.suite, self.rows = suite, rows
+        self.by_column = {key: _ranks(rows, key) for key in suite.compared}
+        self._orders: dict[tuple[str, bool], list[dict]] = {}
+
+    def ranks(self, entry: int) -> dict[str, int | None]:
+        return {key: ranks.get(entry) for key, ranks in self.by_column.items()}
+
+    def row(self, row: dict) -> VariantRow:
+        return VariantRow(row["id"], row["model"], row["hub"],
+                          {t.key: row["scores"][t.key]["normalized"] for t in self.suite.tasks}, self.ranks(row["id"]))
+
+    def ordered(self, sort: str, descending: bool) -> list[dict]:
+        """Snapshot rows by the sort key, ties by name; rows without a value last in either direction."""
+        found = self._orders.get((sort, descending))
+        if found is None:
+            keys = {r["id"]: self._key(r, sort) for r in self.rows}
+            by_name = sorted(self.rows, key=lambda r: r["model"].lower())
+            present = [r for r in by_name if keys[r["id"]] is not None]
+            present.sort(key=lambda r: keys[r["id"]], reverse=descending)
+            found = self._orders[(sort, descending)] = present + [r for r in by_name if keys[r["id"]] is None]
+        return found
+
+    def _key(self, row: dict, sort: str):
+        if sort == "model":
+            return row["model"].lower()
+        if sort == "shift":
+            return rank_shift(self.ranks(row["id"]).values())
+        return self.by_column[sort].get(row["id"])
 
 
-def _order(rows: list[VariantRow], query: VariantsQuery) -> list[VariantRow]:
-    """Rows by the sort key, ties by name; rows without a value last in either direction."""
-    def key_of(row: VariantRow):
-        return row.model.lower() if query.sort == "model" else row.shift if query.sort == "shift" else \
-            row.ranks[query.sort]
-
-    present = sorted((r for r in rows if key_of(r) is not None), key=lambda r: r.model.lower())
-    present.sort(key=key_of, reverse=query.descending)
-    return present + sorted((r for r in rows if key_of(r) is None), key=lambda r: r.model.lower())
-
-
-def variants_page(suite: SuiteSpec, rows: list[dict], query: VariantsQuery, version: str | None = None,
-                  versions: tuple = (), *, everything: bool = False) -> VariantsPage:
+def variants_page(ranking: Ranking, query: VariantsQuery, version: str | None = None, versions: tuple = (), *,
+                  everything: bool = False) -> VariantsPage:
     """One page of the comparison (with `everything`, every row, for the CSV)."""
-    ordered = _order(rank_rows(suite, rows), query)
+    ordered = ranking.ordered(query.sort, query.descending)
     pages = max(1, math.ceil(len(ordered) / query.per_page))
     page = min(query.page, pages)
     chosen = ordered if everything else ordered[(page - 1) * query.per_page: page * query.per_page]
-    return VariantsPage(suite, query, tuple(chosen), len(ordered), page, pages, version, versions)
+    return VariantsPage(ranking.suite, query, tuple(ranking.row(r) for r in chosen), len(ordered), page, pages,
+                        version, versions)
 
 
 def page_json(view: VariantsPage) -> dict:

@@ -15,9 +15,10 @@ from podium.platform.export import to_frame
 from podium.platform.leaderboard import leaderboard
 from podium.platform.models import Result
 from podium.web.boards import nav
-from podium.web.variants import VariantsQuery, rank_rows
+from podium.web.variants import Ranking, VariantsQuery, variants_page
 from support.variants import RANKS, SCORES, SUITE, add_variants_board
 from support.web import make_web
+from workshop.synthetic import add_entries
 
 IMPLEMENTATIONS = ("mmlu_original", "mmlu_helm", "mmlu_harness2023")
 OLD_AVERAGE = 77.77  # what a result stored before the suite dropped its average might carry
@@ -135,10 +136,22 @@ def test_the_board_is_in_the_navigation_the_archive_and_linked_from_about(board)
     assert 'href="/variants/mmlu-variants"' in about and 'id="mmlu-variants"' in about
 
 
-def test_ranks_ties_share_the_better_rank():
+def test_ties_share_the_better_rank_and_unscored_rows_come_last():
     rows = [{"id": i, "model": f"org/m{i}", "hub": True,
              "scores": {t.key: {"normalized": value, "raw": None} for t in SUITE.tasks}}
             for i, value in enumerate((50.0, 60.0, 60.0, None, 40.0))]
-    ranks = {r.id: r.ranks["mmlu_original"] for r in rank_rows(SUITE, rows)}
-    assert ranks == {0: 3, 1: 1, 2: 1, 3: None, 4: 4}  # 60, 60, 50, 40: 1, 1, 3, 4
-    assert VariantsQuery("mmlu_original", False).per_page == 20
+    ranking = Ranking(SUITE, rows)
+    assert {r["id"]: ranking.ranks(r["id"])["mmlu_original"] for r in rows} == {0: 3, 1: 1, 2: 1, 3: None, 4: 4}
+    shown = variants_page(ranking, VariantsQuery("mmlu_original", False, per_page=2))
+    assert [r.id for r in shown.rows] == [1, 2] and shown.pages == 3  # ties by name; the unranked row last
+
+
+def test_a_new_result_reranks_the_board(board):
+    web, _ = board
+    assert web.client.get("/api/variants/mmlu-variants").json()["total"] == len(SCORES)  # ranking built, cached
+    with transaction(web.factory) as session:
+        add_entries(session, SUITE, 1, seed=99)
+    answer = web.client.get("/api/variants/mmlu-variants", params={"sort": "model"}).json()
+    assert answer["total"] == len(SCORES) + 1
+    ranks = sorted(r["ranks"]["mmlu_original"] for r in answer["rows"])
+    assert ranks[0] == 1 and ranks[-1] == len(SCORES) + 1

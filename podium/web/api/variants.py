@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import weakref
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from podium.eval.spec import SuiteSpec
 from podium.platform.errors import NotFound
 from podium.web.api.contract import CSV, VALIDATION, errors
 from podium.web.board.query import version_of
+from podium.web.board.snapshot import Snapshot
 from podium.web.boards import suite_or_404
 from podium.web.deps import state
-from podium.web.variants import MAX_PER_PAGE, VariantsPage, page_json, parse_query, to_csv, variants_page
+from podium.web.variants import MAX_PER_PAGE, Ranking, VariantsPage, page_json, parse_query, to_csv, variants_page
 
 router = APIRouter(prefix="/api/variants", tags=["boards"], responses=VALIDATION)
 
@@ -20,6 +24,17 @@ QUERY_DOC = (
     f"per_page (<= {MAX_PER_PAGE}), version (a suite version listed in the answer's `versions`). "
     "Unknown parameters are refused."
 )
+
+
+_rankings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # snapshot -> (its fingerprint, Ranking)
+
+
+def ranking_of(suite: SuiteSpec, snapshot: Snapshot) -> Ranking:
+    """One ranking per board snapshot, rebuilt when the snapshot's fingerprint moves."""
+    found = _rankings.get(snapshot)
+    if found is None or found[0] != snapshot.fingerprint:
+        found = _rankings[snapshot] = (snapshot.fingerprint, Ranking(suite, snapshot.rows))
+    return found[1]
 
 
 def variants_view(request: Request, name: str, *, everything: bool = False) -> VariantsPage:
@@ -33,7 +48,8 @@ def variants_view(request: Request, name: str, *, everything: bool = False) -> V
     version = version_of(snapshot, query)
     if version is not None:
         snapshot = boards.get(suite, version)
-    return variants_page(suite, snapshot.rows, query, snapshot.version, snapshot.versions, everything=everything)
+    return variants_page(ranking_of(suite, snapshot), query, snapshot.version, snapshot.versions,
+                         everything=everything)
 
 
 @router.get("/{suite}", summary="Implementations of one benchmark side by side", description=QUERY_DOC,

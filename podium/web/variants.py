@@ -87,7 +87,7 @@ def _whole(params: Mapping[str, str], name: str, default: int, high: int) -> int
     text = params.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= high:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not 1 <= int(text) <= high:
         raise InputError(name, f"{name} must be a whole number between 1 and {high}.")
     return int(text)
 

@@ -70,6 +70,7 @@ def test_sorting_by_another_implementation_and_by_rank_shift(board):
 
 
 @pytest.mark.parametrize("params, field", [({"sort": "average"}, "sort"), ({"per_page": "51"}, "per_page"),
+                                           ({"page": "²"}, "page"), ({"page": "9" * 5000}, "page"),
                                            ({"order": "up"}, "order"), ({"scores": "raw"}, "scores"),
                                            ({"version": "nope"}, "version")])
 def test_bad_parameters_are_refused_by_name(board, params, field):

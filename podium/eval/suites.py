@@ -112,16 +112,22 @@ KO_H5 = SuiteSpec(
 MMLU_VARIANTS = SuiteSpec(
     name="mmlu-variants",
     title="MMLU implementations compared",
-    about="The same MMLU data scored three ways; the differences are the implementations', not the models'.",
+    about="The same MMLU data scored three ways; the differences are the implementations', not the models'. "
+          "Each implementation ranks the models on its own; no average mixes them.",
     tasks=(
-        TaskSpec("mmlu_original", "Original (letter likelihood)", "mmlu", 5, ("acc,none",), aggregate="subtask_mean"),
+        TaskSpec("mmlu_original", "Original (letter likelihood)", "mmlu", 5, ("acc,none",), aggregate="subtask_mean",
+                 in_average=False, about="Hendrycks et al.'s prompt; the likelihood of the answer letters A-D."),
         TaskSpec("mmlu_helm", "HELM (greedy letter)", "mmlu_helm", 5, ("exact_match,letter",),
-                 aggregate="subtask_mean"),
+                 aggregate="subtask_mean", in_average=False,
+                 about="HELM's prompt; greedy generation, the first standalone letter must be the answer."),
         TaskSpec("mmlu_harness2023", "Harness Jan-2023 (full answer)", "mmlu_harness2023", 5, ("acc,none",),
-                 aggregate="subtask_mean"),
+                 aggregate="subtask_mean", in_average=False,
+                 about="lm-eval of January 2023; the likelihood of each full answer text."),
         TaskSpec("mmlu_harness2023_norm", "Harness Jan-2023 (length-normalized)", "mmlu_harness2023", 5,
-                 ("acc_norm,none",), aggregate="subtask_mean"),
+                 ("acc_norm,none",), aggregate="subtask_mean", in_average=False,
+                 about="The same run as the Jan-2023 harness, its length-normalized accuracy; shown, not ranked."),
     ),
+    compared=("mmlu_original", "mmlu_helm", "mmlu_harness2023"),
 )
 
 SUITES: dict[str, SuiteSpec] = {s.name: s for s in (OPENLLM_V2, OPENLLM_V1, KO_H5, MMLU_VARIANTS, TRACE)}

@@ -15,6 +15,8 @@ def _average_note(record: RunRecord) -> str:
     note = suite.kind.average_note(record) if suite else None
     if note:
         return note
+    if suite and suite.compared:
+        return "no average: the implementations are compared side by side"
     return "complete" if record.average_complete else "INCOMPLETE: " + ", ".join(record.missing_tasks)
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from podium.eval.suites import SUITES
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Pick, Result, Submission, Vote
 from podium.record import TaskScore, tasks_from_json
@@ -149,9 +150,11 @@ def footprint(gpu_seconds: float | None, settings: Settings) -> tuple[float | No
 def leaderboard(session: Session, settings: Settings, suite: str | None = None, version: str | None = None) -> Board:
     """Every entry of `suite` with a finished result of `version` (default: the current one), best average first."""
     board = Board(suite=suite or settings.default_suite, version=version)
+    spec = SUITES.get(board.suite)
     seen: dict[str, str] = {}
     for found in session.execute(_query(board.suite, board.version)).mappings():
         values = dict(found)
+        values["average"] = spec.shown_average(values["average"]) if spec else values["average"]
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)

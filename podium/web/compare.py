@@ -29,10 +29,15 @@ def _entries(session: Session, ids: list[int]) -> list[tuple[Submission, object]
     return found
 
 
+def _average(suite: str, stored: float | None) -> float | None:
+    spec = suite_of(suite)
+    return spec.shown_average(stored) if spec else stored
+
+
 def compare_scores(session: Session, ids: list[int]) -> dict:
     entries = _entries(session, ids)
     columns = [{"id": sub.id, "model": sub.model.repo_id, "precision": sub.model.precision, "suite": sub.suite,
-                "average": result.average} for sub, result in entries]
+                "average": _average(sub.suite, result.average)} for sub, result in entries]
     by_task: dict[str, dict] = {}
     for i, (sub, result) in enumerate(entries):
         for score in task_scores(suite_of(sub.suite), result):

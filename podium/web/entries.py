@@ -106,7 +106,8 @@ def entry_detail(session: Session, submission_id: int) -> dict:
         "job": None if job is None else {"id": job.id, "state": job.state, "error_class": job.error_class,
                                          "error_message": job.error_message},
         "result": None if result is None else {
-            "job_id": result.job_id, "average": result.average, "average_complete": result.average_complete,
+            "job_id": result.job_id, "average": suite.shown_average(result.average) if suite else result.average,
+            "average_complete": result.average_complete,
             "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
             "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
         },

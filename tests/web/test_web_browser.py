@@ -6,50 +6,20 @@ the main pages go to test-artifacts/web/."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
-from support.ci import require_or_skip
+from support.browser import browser, page  # noqa: F401
 from support.web import BROKEN_MODEL, LIVE_SUITE, LIVE_TASK, PASSWORD, add_user, live, live_started  # noqa: F401
 from workshop.synthetic import add_entries
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "test-artifacts" / "web"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium driven by Playwright; without either the tests skip, and under CI they fail."""
-    if not CHROMIUM.exists():
-        require_or_skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install -y chromium, or `make browser`)")
-    if importlib.util.find_spec("playwright") is None:
-        require_or_skip("needs the playwright Python package (pip install -e '.[test]')")
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.fixture(scope="module")

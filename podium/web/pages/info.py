@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from podium.eval.normalize import normalize
-from podium.web.boards import archive
+from podium.web.boards import archive, comparisons
 from podium.web.citations import BENCHMARKS, HARNESS, LEADERBOARDS, PODIUM, TASK_CITATIONS
 from podium.web.deps import Caller, caller, state
 from podium.web.pages.render import page
@@ -18,14 +18,14 @@ EXAMPLE = {"raw": 0.40, "lower_bound": 0.25, "normalized": normalize(0.40, 0.25)
 
 @router.get("/about")
 def about(request: Request, who: Caller = Depends(caller)):
-    return page(request, "about.html", who, suites=archive(), example=EXAMPLE, limits=state(request).config.abuse,
-                quota=state(request).config.settings)
+    return page(request, "about.html", who, suites=archive() + comparisons(), example=EXAMPLE,
+                limits=state(request).config.abuse, quota=state(request).config.settings)
 
 
 @router.get("/citation")
 def citation(request: Request, who: Caller = Depends(caller)):
     used = {}
-    for suite in archive():
+    for suite in archive() + comparisons():
         for task in suite.tasks:
             key = TASK_CITATIONS.get(task.key)
             if key:

@@ -53,16 +53,17 @@ def rank(rows: Sequence[dict], mode: str) -> Ranking:
     """Ranks and rank intervals of the complete rows in score mode `mode` (rows need id, complete,
     average[mode] and average_se[mode])."""
     order = sorted(rows, key=lambda r: (not ranked(r, mode), -(r["average"][mode] or 0), r["id"]))
-    counted = [r for r in order if ranked(r, mode)]
+    counted = order[:sum(1 for r in rows if ranked(r, mode))]  # the ranked rows lead the order
     ranks = {r["id"]: n for n, r in enumerate(counted, 1)}
     if not counted:
         return Ranking(order, ranks, {})
     errors = [r["average_se"][mode] for r in counted]
     found = rank_intervals([r["average"][mode] for r in counted], [0.0 if e is None else e for e in errors],
                            CONFIDENCE, JOINT)
-    ranges = {r["id"]: (RankRange(int(lo), int(hi), True) if e is not None else RankRange(ranks[r["id"]],
-                                                                                            ranks[r["id"]], False))
-              for r, e, lo, hi in zip(counted, errors, found.rank_lo, found.rank_hi, strict=True)}
+    ranges = {}
+    for (n, row), error, best, worst in zip(enumerate(counted, 1), errors, found.rank_lo.tolist(),
+                                            found.rank_hi.tolist(), strict=True):
+        ranges[row["id"]] = RankRange(best, worst, True) if error is not None else RankRange(n, n, False)
     return Ranking(order, ranks, ranges)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from podium.paths import REPO_ROOT
 from support.ci import require_or_skip
 from support.trustboard import trust_board
 from support.web import free_port, make_web
 
 CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = REPO_ROOT / "test-artifacts" / "web"
 pytestmark = pytest.mark.browser
 
 
@@ -88,6 +90,8 @@ def test_the_rank_range_column_and_the_incomplete_toggle(page, served):
     assert names(page)[-1] == "trust/partial" and cells(page, "#")[-1] == "–"
     assert cells(page, "Rank range")[-1] == "–"
     assert "GPQA" in page.locator("#board tbody tr.incomplete td.avg span.incomplete").get_attribute("title")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "board-rank-ranges.png"), full_page=True)
 
     page.goto(page.url)  # the URL alone restores the toggle
     page.wait_for_selector("body[data-ready='1']")

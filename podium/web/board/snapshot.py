@@ -61,12 +61,7 @@ class Snapshot:
         self.by_id = {r["id"]: r for r in rows}
         self.everything = set(self.by_id)
         self.ranked: dict[str, list[dict]] = {}  # best first per score mode: static ranks, dynamic rank order
-        for mode in MODES:
-            ranking = rank(rows, mode)
-            for row in rows:
-                row["static_rank"][mode] = ranking.ranks.get(row["id"])
-                row["rank_interval"][mode] = ranking.ranges.get(row["id"])
-            self.ranked[mode] = ranking.order
+        self.rerank()
         self.names = [(r["id"], r["model"], r["model"].lower()) for r in rows]
         self.by_value = {key: _index(rows, key) for key in ("type", "precision")}
         self.sets = {"merged": {r["id"] for r in rows if r["merged"]}, "moe": {r["id"] for r in rows if r["moe"]},
@@ -76,7 +71,17 @@ class Snapshot:
                      "picked": {r["id"] for r in rows if r["picked"]},
                      "incomplete": {r["id"] for r in rows if not r["complete"]}}
         self.by_params = sorted((r["params"], r["id"]) for r in rows if r["params"] is not None)
-        self._cache: dict[tuple, object] = {}
+
+    def rerank(self) -> None:
+        """Ranks, rank ranges and the rank order of every score mode, from the rows as they are now
+        (`ranking.rank`): at build, and again after rows change in place."""
+        for mode in MODES:
+            ranking = rank(self.rows, mode)
+            for row in self.rows:
+                row["static_rank"][mode] = ranking.ranks.get(row["id"])
+                row["rank_interval"][mode] = ranking.ranges.get(row["id"])
+            self.ranked[mode] = ranking.order
+        self._cache: dict[tuple, object] = {}  # sort orders and ranked ids depend on the ranks
 
     def _cached(self, key: tuple, compute):
         found = self._cache.get(key)

@@ -59,6 +59,9 @@ class BoardRow:
     details_path: str
     gpu_hours: float | None
     co2_kg: float | None
+    data_differences: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    """Task key -> how its data sources differ from the leaderboard's (hub path -> text; `data_notice`)."""
+    limit: float | None = None  # the run's --limit: every task scored on a sample
 
     @property
     def flagged(self) -> bool:
@@ -100,6 +103,10 @@ def suite_versions(session: Session, suite: str) -> list[SuiteVersion]:
     return [SuiteVersion(version, entries, latest, n == 0) for n, (version, entries, latest) in enumerate(found)]
 
 
+def _task_keys(suite: str) -> tuple[str, ...]:
+    return tuple(t.key for t in SUITES[suite].tasks) if suite in SUITES else ()
+
+
 def _query(suite: str, version: str | None):
     if version is None:  # the current version: that of the suite's newest result
         version = (select(Result.suite_version).where(Result.suite == suite).order_by(Result.id.desc()).limit(1)
@@ -127,8 +134,11 @@ def _query(suite: str, version: str | None):
         "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
         "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
         "details_path": Result.details_path,
-        "gpu_seconds": Job.wall_seconds * Job.gpus,
+        "gpu_seconds": Job.wall_seconds * Job.gpus, "limit": Result.provenance[("run", "limit")],
     }
+    # Each task's recorded data differences alone: the whole provenance lists every data file read.
+    differences = {key: Result.provenance[("data", "tasks", key, "differences")] for key in _task_keys(suite)}
+    columns |= {f"differences:{key}": column for key, column in differences.items()}
     return (
         select(*(column.label(name) for name, column in columns.items()))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
@@ -157,6 +167,7 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None, 
         values["average"] = spec.shown_average(values["average"]) if spec else values["average"]
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
+        values["data_differences"] = {key: values.pop(f"differences:{key}") for key in _task_keys(board.suite)}
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)

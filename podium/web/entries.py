@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
+from podium.platform.data_notice import in_average, notice
 from podium.platform.errors import NotFound
 from podium.platform.leaderboard import suite_versions
 from podium.platform.models import Result, Submission, Vote
@@ -87,6 +88,15 @@ def _provenance_view(sub: Submission, suite: SuiteSpec | None, provenance: Prove
     }
 
 
+def average_notice_of(suite: SuiteSpec | None, result: Result, provenance: Provenance) -> dict | None:
+    """The board row's notice, for the entry page: what the average lacks and how its data differs."""
+    scores = tasks_from_json(result.tasks)
+    per_task = provenance.data.tasks or {}
+    differences = {key: (found or {}).get("differences") for key, found in per_task.items() if isinstance(found, dict)}
+    told = notice(in_average(suite.tasks if suite else (), scores), scores, differences, provenance.run.limit)
+    return None if told is None else asdict(told)
+
+
 def entry_detail(session: Session, submission_id: int) -> dict:
     sub = session.get(Submission, submission_id)
     if sub is None:
@@ -110,6 +120,7 @@ def entry_detail(session: Session, submission_id: int) -> dict:
             "average_complete": result.average_complete,
             "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
             "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
+            "notice": average_notice_of(suite, result, provenance),
         },
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},

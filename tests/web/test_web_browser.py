@@ -39,6 +39,8 @@ def shot(page, name: str) -> None:
 
 
 def open_board(page, live, query: str = "") -> None:
+    """The landing board; `query` starts with "?". The demo's rows run one task of six, so their incomplete
+    averages are hidden unless `incomplete=show` is in the query."""
     page.goto(live.url("/" + query))
     page.wait_for_selector("body[data-ready='1']")
 
@@ -72,7 +74,7 @@ def wait_for_rows(page, predicate, what: str) -> list[str]:
 
 
 def test_search_filter_and_score_toggles(page, board):
-    open_board(page, board)
+    open_board(page, board, "?incomplete=show")
     shot(page, "board")
     page.fill("#q", "llama; gemma")
     names = wait_for_rows(page, lambda ns: all(("llama" in n) or ("gemma" in n) for n in ns), "llama or gemma only")
@@ -111,6 +113,9 @@ def test_the_demo_board_shows_its_rows_and_says_it_runs_on_fixtures(page, board)
     assert page.locator("h1").first.inner_text().startswith(SUITES[LIVE_SUITE].title)
     notice = page.locator("#data-notice").inner_text()
     assert "synthetic fixture records" in notice and "mean nothing" in notice
+    assert "not ranked and hidden" in page.locator("#count").inner_text()  # the demo ran one task of six
+    page.check("#show-incomplete")
+    page.wait_for_function("() => location.search.includes('incomplete=show')")
     page.fill("#q", "podium-demo")
     names = wait_for_rows(page, lambda ns: len(ns) == 4, "the four demo models")
     assert all(n.startswith("podium-demo/") for n in names)
@@ -136,7 +141,7 @@ def test_an_operator_picks_a_model_and_a_visitor_finds_it_with_the_preset(page, 
     assert "⭐ Maintainer's pick: The demo's llama: small and quick." in page.locator("#pick").inner_text()
 
     visitor = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    open_board(visitor, board)
+    open_board(visitor, board, "?incomplete=show")
     visitor.click("button.preset[data-preset='picks']")
     visitor.wait_for_function("() => location.search.includes('preset=picks')")
     assert wait_for_rows(visitor, lambda ns: len(ns) == 1, "only the pick") == ["podium-demo/llama-tiny"]
@@ -147,10 +152,10 @@ def test_an_operator_picks_a_model_and_a_visitor_finds_it_with_the_preset(page, 
 
 
 def test_sort_pin_and_columns_survive_in_the_url(page, board):
-    open_board(page, board)
+    open_board(page, board, "?incomplete=show")
     page.click("button.sort[data-key='params']")
     page.wait_for_function("() => location.search.includes('sort=params')")
-    first = page.locator("#board tbody tr:first-child").get_attribute("data-id")
+    first = page.locator("#board tbody tr[data-id]").first.get_attribute("data-id")  # not a section row
     page.click(f"#board tbody tr[data-id='{first}'] button.pin")
     page.wait_for_function(f"() => location.search.includes('pins={first}')")
     page.fill("#q", "podium-demo")
@@ -167,7 +172,7 @@ def test_sort_pin_and_columns_survive_in_the_url(page, board):
 
 
 def test_model_page_and_its_sample_browser(page, board):
-    open_board(page, board, "?q=podium-demo/gpt2-tiny")
+    open_board(page, board, "?q=podium-demo/gpt2-tiny&incomplete=show")
     page.click("#board tbody td.model a:has-text('podium-demo/gpt2-tiny')")
     page.wait_for_selector("h1:has-text('podium-demo/gpt2-tiny')")
     title = next(t.title for t in SUITES[LIVE_SUITE].tasks if t.key == LIVE_TASK)

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from podium.eval.suites import SuiteSpec
 from podium.platform.config import Settings
+from podium.platform.data_notice import notice
 from podium.platform.leaderboard import BoardRow, SuiteVersion, leaderboard, suite_versions
 from podium.platform.models import Flag, Model, OfficialProvider, Pick, Result
 from podium.platform.vocab import MODEL_TYPES
 from podium.record import TaskScore
 from podium.web.board.columns import search_fields
+from podium.web.board.ranking import average_standard_error, rank
 from podium.web.search import Term, field_matches
 
 MODES = ("normalized", "raw")
@@ -36,6 +38,9 @@ def value(row: dict, key: str, mode: str):
         return row["scores"][key][mode]
     if key == "rank":
         return row["static_rank"][mode]
+    if key == "rank_interval":
+        found = row["rank_interval"][mode]
+        return None if found is None else (found.best, found.worst)
     return row.get(key)
 
 
@@ -56,20 +61,27 @@ class Snapshot:
         self.by_id = {r["id"]: r for r in rows}
         self.everything = set(self.by_id)
         self.ranked: dict[str, list[dict]] = {}  # best first per score mode: static ranks, dynamic rank order
-        for mode in MODES:
-            ordered = sorted(rows, key=lambda r: (r["average"][mode] is None, -(r["average"][mode] or 0), r["id"]))
-            for rank, row in enumerate(ordered, 1):
-                row["static_rank"][mode] = rank
-            self.ranked[mode] = ordered
+        self.rerank()
         self.names = [(r["id"], r["model"], r["model"].lower()) for r in rows]
         self.by_value = {key: _index(rows, key) for key in ("type", "precision")}
         self.sets = {"merged": {r["id"] for r in rows if r["merged"]}, "moe": {r["id"] for r in rows if r["moe"]},
                      "flagged": {r["id"] for r in rows if r["flagged"]},
                      "unavailable": {r["id"] for r in rows if not r["available"]},
                      "official": {r["id"] for r in rows if r["official"]},
-                     "picked": {r["id"] for r in rows if r["picked"]}}
+                     "picked": {r["id"] for r in rows if r["picked"]},
+                     "incomplete": {r["id"] for r in rows if not r["complete"]}}
         self.by_params = sorted((r["params"], r["id"]) for r in rows if r["params"] is not None)
-        self._cache: dict[tuple, object] = {}
+
+    def rerank(self) -> None:
+        """Ranks, rank ranges and the rank order of every score mode, from the rows as they are now
+        (`ranking.rank`): at build, and again after rows change in place."""
+        for mode in MODES:
+            ranking = rank(self.rows, mode)
+            for row in self.rows:
+                row["static_rank"][mode] = ranking.ranks.get(row["id"])
+                row["rank_interval"][mode] = ranking.ranges.get(row["id"])
+            self.ranked[mode] = ranking.order
+        self._cache: dict[tuple, object] = {}  # sort orders and ranked ids depend on the ranks
 
     def _cached(self, key: tuple, compute):
         found = self._cache.get(key)
@@ -96,18 +108,25 @@ class Snapshot:
         return self._cached(("params", low, high), compute)
 
     def order(self, key: str, mode: str, descending: bool) -> list[int]:
-        """Entry ids sorted by one column; empty cells last either way, ties in static-rank order."""
+        """Entry ids sorted by one column; empty cells last either way, ties in static-rank order, and
+        incomplete averages after every complete one (their own section: they are not ranked)."""
         def compute():
             present = [r for r in self.ranked[mode] if value(r, key, mode) is not None]
-            empty = [r["id"] for r in self.ranked[mode] if value(r, key, mode) is None]
+            empty = [r for r in self.ranked[mode] if value(r, key, mode) is None]
             text = present and isinstance(value(present[0], key, mode), str)
             present.sort(key=(lambda r: value(r, key, mode).lower()) if text else (lambda r: value(r, key, mode)),
                          reverse=descending)
-            return [r["id"] for r in present] + empty
+            both = present + empty
+            return [r["id"] for r in both if r["complete"]] + [r["id"] for r in both if not r["complete"]]
         return self._cached(("order", key, mode, descending), compute)
 
+    def complete_ids(self) -> set[int]:
+        return self._cached(("complete",), lambda: self.everything - self.sets["incomplete"])
+
     def ranked_ids(self, mode: str) -> list[int]:
-        return self._cached(("ranked", mode), lambda: [r["id"] for r in self.ranked[mode]])
+        """Ids of the ranked rows (complete averages), best first."""
+        return self._cached(("ranked", mode),
+                            lambda: [r["id"] for r in self.ranked[mode] if r["static_rank"][mode] is not None])
 
 
 def _index(rows: list[dict], key: str) -> dict[str, set[int]]:
@@ -123,13 +142,21 @@ def _raw_average(tasks: dict[str, TaskScore], suite: SuiteSpec) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
-    """A platform board row as the web's row, with raw and normalized scores."""
+def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None, notices: dict) -> dict:
+    """A platform board row as the web's row, with raw and normalized scores, the average's standard error
+    and its data notice (`notices`: one per distinct input, shared by the many rows that read alike)."""
     tasks = row.tasks
     scores = {t.key: {"normalized": tasks[t.key].normalized if t.key in tasks else None,
                       "raw": tasks[t.key].raw * 100 if t.key in tasks and tasks[t.key].raw is not None else None}
               for t in suite.tasks}
-    complete = bool(row.average_complete) and all(t.key in tasks for t in suite.tasks if t.in_average)
+    counted = [t for t in suite.tasks if t.in_average]
+    complete = bool(row.average_complete) and all(t.key in tasks for t in counted)
+    statuses = tuple(tasks[t.key].status if t.key in tasks else None for t in counted)
+    differences = {k: v for k, v in row.data_differences.items() if v}
+    key = (statuses, repr(sorted(differences.items())), row.limit)
+    if key not in notices:
+        notices[key] = notice([(t.key, t.title) for t in counted], tasks, differences, row.limit)
+    told = notices[key]
     return {
         "id": row.entry, "job": row.job, "model": row.repo_id, "org": row.repo_id.split("/")[0],
         "type": row.model_type if row.model_type in MODEL_TYPES else "unknown", "precision": row.precision,
@@ -142,7 +169,11 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
         "available": row.available, "votes": row.votes,
         "revision": row.revision, "hub": row.source == "hub",
         "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
-        "complete": complete, "scores": scores, "static_rank": {},
+        "average_se": {mode: average_standard_error(tasks, counted, mode) for mode in MODES},
+        "complete": complete, "scores": scores, "static_rank": {}, "rank_interval": {},
+        "deviates": bool(told and told.deviates),
+        "notice": told.summary if told and (told.deviates or not told.complete) else None,
+        "notice_details": told.details if told else (),
     }
 
 
@@ -167,7 +198,8 @@ def build(session: Session, settings: Settings, suite: SuiteSpec, version: str |
     versions = tuple(suite_versions(session, suite.name))
     flags = {repo: (fid, url) for fid, repo, url in session.execute(
         select(Flag.id, Flag.repo_id, Flag.evidence_url).where(Flag.resolved_at.is_(None)).order_by(Flag.id))}
-    rows = [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
+    notices: dict = {}
+    rows = [_entry(r, suite, flags.get(r.repo_id), notices) for r in board.rows]
     return Snapshot(suite, rows, stamp, board.version or (versions[0].version if versions else None), versions)
 
 

@@ -121,9 +121,16 @@ class AverageUncertainty:
     seed: int
     confidence: float = 0.95
 
+    def to_json(self) -> dict:
+        return asdict(self)
+
     @classmethod
     def from_json(cls, data, where: str = "the average's uncertainty") -> AverageUncertainty | None:
         return None if data is None else _build(cls, data, where)
+
+
+def uncertainty_to_json(uncertainty: AverageUncertainty | None) -> dict | None:
+    return None if uncertainty is None else uncertainty.to_json()
 
 
 _TASK_FIELDS = tuple(f.name for f in fields(TaskScore) if f.name != "subtasks")
@@ -284,7 +291,7 @@ class RunRecord:
             "suite_version": self.suite_version, "tasks": tasks_to_json(self.tasks), "average": self.average,
             "average_complete": self.average_complete, "missing_tasks": self.missing_tasks,
             **self.provenance.to_json(), "details": dict(self.details),
-            "average_uncertainty": None if self.average_uncertainty is None else asdict(self.average_uncertainty),
+            "average_uncertainty": uncertainty_to_json(self.average_uncertainty),
         }
 
     @classmethod

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Pick, Result, Submission, Vote
-from podium.record import TaskScore, tasks_from_json
+from podium.record import AverageUncertainty, TaskScore, tasks_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,7 @@ class BoardRow:
     details_path: str
     gpu_hours: float | None
     co2_kg: float | None
+    average_uncertainty: AverageUncertainty | None = None  # the average's SE and 95% interval, where computed
 
     @property
     def flagged(self) -> bool:
@@ -124,7 +125,8 @@ def _query(suite: str, version: str | None):
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
         "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
-        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
+        "average_complete": Result.average_complete, "average_uncertainty": Result.average_uncertainty,
+        "suite_version": Result.suite_version, "tasks": Result.tasks,
         "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus,
     }
@@ -154,6 +156,7 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None, 
         values = dict(found)
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
+        values["average_uncertainty"] = AverageUncertainty.from_json(values["average_uncertainty"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)

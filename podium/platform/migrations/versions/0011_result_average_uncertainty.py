@@ -5,7 +5,7 @@ interval. Task scores carry their own intervals inside the tasks column (run rec
 optional fields), so they need no migration.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0005
 Create Date: 2026-12-05 23:55:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0010'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

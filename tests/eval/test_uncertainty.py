@@ -14,6 +14,7 @@ from podium.eval.outcomes import detail_outcome, stats_task
 from podium.eval.provenance import BOOTSTRAP_SEED
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.suites import KO_H5, OPENLLM_V2
+from podium.eval.summary import summary_table
 from podium.eval.uncertainty import RESAMPLES, with_uncertainty
 from podium.record import AverageUncertainty, RunRecord
 from podium.stats import raw_standard_error, standard_error, wilson_interval
@@ -129,6 +130,8 @@ def test_a_demo_evaluation_carries_intervals_private_tasks_included(demo_models,
     assert v2.provenance.run.seeds["bootstrap_seed"] == BOOTSTRAP_SEED == average.seed
     stored = RunRecord.from_json(json.loads((tmp_path / "v2" / "results.json").read_text())["podium"])
     assert stored.average_uncertainty == average and stored.tasks == v2.tasks
+    printed = summary_table(v2)
+    assert "95% interval" in printed and f"[{average.ci_low:.2f}, {average.ci_high:.2f}]" in printed
 
     private = next(t for t in KO_H5.tasks if t.key == "ko_arc_challenge")
     ko = run_evaluation(EvalRequest(model="podium-demo/gpt2-tiny", output=tmp_path / "ko", suite=KO_H5.name,

@@ -67,6 +67,9 @@ def with_uncertainty(scores: Mapping[str, TaskScore], outcomes: Mapping[str, Tas
     averaged = [key for key, score in scores.items() if score.ok and score.in_average]
     if not averaged or any(key not in suite.tasks for key in averaged):
         return out, None
+    if len(averaged) == 1:  # the average is that task's score, and has its interval (Wilson's, where it applies)
+        only = out[averaged[0]]
+        return out, AverageUncertainty(only.normalized_stderr, only.ci_low, only.ci_high, resamples, seed, CONFIDENCE)
     columns = [usable.index(key) for key in averaged]
     estimate = float(np.mean([outcomes[key].normalized for key in averaged]))
     average = summarize(estimate, suite.replicates[:, columns].mean(axis=1), CONFIDENCE)

@@ -58,12 +58,13 @@ def _unpaired(reason: str) -> dict:
     return {"paired": False, "reason": reason}
 
 
-def _pair_task(spec: TaskSpec, a: tuple[Result, dict], b: tuple[Result, dict]) -> tuple[dict, tuple | None]:
-    """(what the page shows, the two tasks' outcomes when they pair)."""
+def _pair_task(spec: TaskSpec, a: tuple[Result, dict], b: tuple[Result, dict]) -> tuple[dict | None, tuple | None]:
+    """(what the page shows, None where neither result scored the task; the two tasks' outcomes when they pair)."""
     (result_a, scores_a), (result_b, scores_b) = a, b
     score_a, score_b = scores_a.get(spec.key), scores_b.get(spec.key)
-    if not (score_a and score_a.ok and score_b and score_b.ok):
-        return _unpaired("not scored in both results"), None
+    scored_a, scored_b = bool(score_a and score_a.ok), bool(score_b and score_b.ok)
+    if not (scored_a and scored_b):
+        return (_unpaired("not scored in both results") if scored_a or scored_b else None), None
     found_a, found_b = _outcomes(spec, result_a, score_a), _outcomes(spec, result_b, score_b)
     for side, found in (("the first", found_a), ("this", found_b)):
         if isinstance(found, str):

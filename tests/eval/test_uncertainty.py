@@ -98,6 +98,14 @@ def test_intervals_wilson_for_plain_right_wrong_tasks_bootstrap_otherwise_and_fo
     assert with_uncertainty(scores, outcomes) == (out, average)  # seeded: the same figures every time
 
 
+def test_an_average_of_one_task_has_that_task_s_interval():
+    """All wrong on 4 questions: the bootstrap cannot spread, the Wilson interval can; the average is that score."""
+    outcomes = {"mmlu_pro": task_of(V2["mmlu_pro"], {"leaderboard_mmlu_pro": right_wrong("acc", [0, 0, 0, 0])})}
+    out, average = with_uncertainty({"mmlu_pro": _scored(V2["mmlu_pro"], outcomes["mmlu_pro"])}, outcomes)
+    assert (average.ci_low, average.ci_high) == (out["mmlu_pro"].ci_low, out["mmlu_pro"].ci_high)
+    assert average.ci_high > 0
+
+
 def test_too_few_documents_give_no_interval_and_no_average_interval():
     outcomes = {"mmlu_pro": task_of(V2["mmlu_pro"], {"leaderboard_mmlu_pro": right_wrong("acc", [1, 0, 1])}),
                 "gpqa": task_of(V2["gpqa"], {"leaderboard_gpqa": right_wrong("acc_norm", [1])})}

@@ -117,6 +117,8 @@ def test_a_private_task_cannot_be_paired_and_the_comparison_says_so(paired):
     assert not private["paired"] and "private" in private["reason"]
     public = _row(found, "ko_commongen_v2")["paired"][1]
     assert public["paired"] and public["distinguishable"]  # B right on 10 questions where A is wrong
+    assert found["entries"][1]["paired"] == {
+        "paired": False, "reason": "cannot pair the average: Ko-HellaSwag (10-shot) could not be paired"}
 
 
 def test_the_compare_page_marks_what_is_distinguishable_and_what_is_noise(paired):

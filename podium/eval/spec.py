@@ -44,6 +44,9 @@ class TaskSpec:
     in_average: bool = True
     aliases: tuple[str, ...] = ()
     about: str = ""
+    shared_context: str | None = None
+    """The document field several questions share (MuSR: the story; GPQA's pooled sets: the question,
+    asked up to three times): such documents form one cluster for the standard errors and the bootstrap."""
 
     @property
     def private(self) -> bool:

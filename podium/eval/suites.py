@@ -78,11 +78,12 @@ OPENLLM_V2 = SuiteSpec(
                  aliases=("math", "leaderboard_math_hard"),
                  about="Competition math, level 5 only, greedy generation with answer checking."),
         TaskSpec("gpqa", "GPQA (0-shot)", "leaderboard_gpqa", None, ("acc_norm,none",), lower_bound=0.25,
-                 aliases=("leaderboard_gpqa",), visibility="gated",
+                 aliases=("leaderboard_gpqa",), visibility="gated", shared_context="Question",
                  about="Graduate-level science questions, 4 choices. Gated: its authors ask that the questions "
                        "never be published, so only operators see its samples."),
         TaskSpec("musr", "MuSR (0-shot)", "leaderboard_musr", None, ("acc_norm,none",), aggregate="subtask_mean",
                  subtask_lower_bounds=_bounds("leaderboard_musr_", MUSR_CHOICES), aliases=("leaderboard_musr",),
+                 shared_context="narrative",
                  about="Multistep soft reasoning over long narratives, three domains."),
         TaskSpec("mmlu_pro", "MMLU-Pro (5-shot)", "leaderboard_mmlu_pro", None, ("acc,none",), lower_bound=0.1,
                  aliases=("leaderboard_mmlu_pro",), about="Harder MMLU with 10 choices."),

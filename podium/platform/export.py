@@ -10,13 +10,16 @@ that lack a task):
     local folder), Average ⬆️ (mean normalized score, 0-100), Hub License, Hub ❤️ (empty),
     #Params (B), Available on the hub, MoE, Flagged, Chat Template, CO₂ cost (kg),
     then per task in suite order: "<Task> Raw" (0-1) and "<Task>" (normalized, 0-100),
+    then per task: "<Task> SE", "<Task> 95% low", "<Task> 95% high" (the normalized score's standard
+    error and 95% interval, `podium.eval.uncertainty`; empty for results scored without them),
     then Merged, Official Providers (the organisation), Maintainer's Highlight (a maintainer's
     pick, ⭐), Upload To Hub Date (empty), Submission Date (YYYY-MM-DD), Generation (0 original,
     1 derived), Base Model (the model itself when original), and Podium's additions: Suite,
     Entry (submission id), Job, Votes, GPU hours, Flag reason, Pick reason, Average complete,
     Data deviates (a task ran on a sample or a substitute split), Data notice (in words: which tasks
     the average lacks and how the data differs; empty when complete on the leaderboard's data),
-    Params source (safetensors | name), Details (result folder).
+    Params source (safetensors | name), Details (result folder), Average SE, Average 95% low,
+    Average 95% high (the average's seeded bootstrap standard error and interval).
 
 Differences from upstream: `Model` is the plain repo id (upstream: an HTML link), `Hub ❤️` and
 `Upload To Hub Date` are empty (not known offline), and the columns after Base Model are added.
@@ -55,13 +58,17 @@ TAIL_COLUMNS = [
     ("Suite", "string"), ("Entry", "Int64"), ("Job", "Int64"), ("Votes", "Int64"), ("GPU hours", "float64"),
     ("Flag reason", "string"), ("Pick reason", "string"), ("Average complete", "boolean"),
     ("Data deviates", "boolean"), ("Data notice", "string"), ("Params source", "string"), ("Details", "string"),
+    ("Average SE", "float64"), ("Average 95% low", "float64"), ("Average 95% high", "float64"),
 ]
+UNCERTAINTY = (("SE", "normalized_stderr"), ("95% low", "ci_low"), ("95% high", "ci_high"))
+"""Per task: (column suffix, TaskScore field) of the normalized score's error bars."""
 
 
 def columns(board: Board) -> list[tuple[str, str]]:
     """Every exported (column, dtype) of `board`, in order."""
     task_cols = [c for _, title in board.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
-    return HEAD_COLUMNS + task_cols + TAIL_COLUMNS
+    error_cols = [(f"{title} {suffix}", "float64") for _, title in board.tasks for suffix, _ in UNCERTAINTY]
+    return HEAD_COLUMNS + task_cols + error_cols + TAIL_COLUMNS
 
 
 def data_notice(row: BoardRow) -> tuple[bool, bool, str | None]:
@@ -94,10 +101,15 @@ def contents_row(row: BoardRow) -> dict:
         "Average complete": complete, "Data deviates": deviates, "Data notice": told,
         "Params source": row.params_source, "Details": row.details_path,
     }
+    average = row.average_uncertainty
+    if average is not None:
+        out.update({"Average SE": average.stderr, "Average 95% low": average.ci_low,
+                    "Average 95% high": average.ci_high})
     for key, task in row.tasks.items():
         title = task.title or key
         out[f"{title} Raw"] = task.raw
         out[title] = task.normalized
+        out.update({f"{title} {suffix}": getattr(task, name) for suffix, name in UNCERTAINTY})
     return out
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from podium.eval.suites import SUITES
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Pick, Result, Submission, Vote
-from podium.record import TaskScore, tasks_from_json
+from podium.record import AverageUncertainty, TaskScore, tasks_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,7 @@ class BoardRow:
     data_differences: dict[str, dict[str, str] | None] = field(default_factory=dict)
     """Task key -> how its data sources differ from the leaderboard's (hub path -> text; `data_notice`)."""
     limit: float | None = None  # the run's --limit: every task scored on a sample
+    average_uncertainty: AverageUncertainty | None = None  # the average's SE and 95% interval, where computed
 
     @property
     def flagged(self) -> bool:
@@ -132,7 +133,8 @@ def _query(suite: str, version: str | None):
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
         "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
-        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
+        "average_complete": Result.average_complete, "average_uncertainty": Result.average_uncertainty,
+        "suite_version": Result.suite_version, "tasks": Result.tasks,
         "details_path": Result.details_path,
         "gpu_seconds": Job.wall_seconds * Job.gpus, "limit": Result.provenance[("run", "limit")],
     }
@@ -168,6 +170,7 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None, 
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
         values["data_differences"] = {key: values.pop(f"differences:{key}") for key in _task_keys(board.suite)}
+        values["average_uncertainty"] = AverageUncertainty.from_json(values["average_uncertainty"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)

@@ -52,7 +52,8 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
 
 
 SCORE_FIELDS = ("key", "title", "metric", "raw", "normalized", "stderr", "n_samples", "lower_bound", "status", "error",
-                "private", "in_average", "subtasks")
+                "private", "in_average", "subtasks", "normalized_stderr", "ci_low", "ci_high", "raw_ci_low",
+                "raw_ci_high", "interval_method")
 
 
 def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
@@ -68,9 +69,8 @@ def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
             rows.append({name: shown[name] for name in SCORE_FIELDS})
             continue
         spec = next(t for t in specs if t.key == key)
-        rows.append({"key": key, "title": spec.title, "metric": None, "raw": None, "normalized": None, "stderr": None,
-                     "n_samples": None, "lower_bound": spec.lower_bound, "status": "not run", "error": None,
-                     "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
+        rows.append({**dict.fromkeys(SCORE_FIELDS), "key": key, "title": spec.title, "lower_bound": spec.lower_bound,
+                     "status": "not run", "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
     return rows
 
 
@@ -118,6 +118,7 @@ def entry_detail(session: Session, submission_id: int) -> dict:
         "result": None if result is None else {
             "job_id": result.job_id, "average": suite.shown_average(result.average) if suite else result.average,
             "average_complete": result.average_complete,
+            "average_uncertainty": result.average_uncertainty,
             "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
             "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
             "notice": average_notice_of(suite, result, provenance),

@@ -205,6 +205,23 @@ def test_compare_two_models(page, board):
     shot(page, "compare")
 
 
+def test_a_score_shows_its_interval_and_compare_says_whether_a_difference_is_noise(page, board):
+    """Issue 15: the demo evaluation's score carries its 95% interval, computed as it ran; compare pairs the
+    two models on the same questions and marks the difference (two questions cannot tell them apart)."""
+    first, second = (job["entry"] for job in board.demo_finished()[:2])
+    title = next(t.title for t in SUITES[LIVE_SUITE].tasks if t.key == LIVE_TASK)
+    page.goto(board.url(f"/entries/{first}"))
+    interval = page.locator("table.scores tbody tr", has_text=title).locator("td.ci")
+    assert re.fullmatch(r"\[\d+\.\d\d, \d+\.\d\d\]", interval.inner_text().strip())
+    assert "Wilson interval" in interval.locator("span").get_attribute("title")
+    page.goto(board.url(f"/compare?ids={first},{second}"))
+    marking = page.locator("table.compare tbody tr", has_text=title).locator(".paired")
+    assert marking.count() == 1 and "paired noise" in marking.get_attribute("class")
+    assert re.search(r"^Δ [+-]\d+\.\d\d ± \d+\.\d\d, p \d\.\d{3} · within noise$", marking.inner_text().strip())
+    assert page.locator("#paired-legend").is_visible()
+    shot(page, "compare-paired")
+
+
 def test_sign_up_submit_vote_and_watch_it_finish_and_fail(page, board):
     page.goto(board.url("/signup"))
     page.fill("input[name=username]", "newcomer")

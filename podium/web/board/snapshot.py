@@ -169,7 +169,8 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None, notices: dict) -
         "available": row.available, "votes": row.votes,
         "revision": row.revision, "hub": row.source == "hub",
         "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
-        "average_se": {mode: average_standard_error(tasks, counted, mode) for mode in MODES},
+        "average_se": {mode: average_standard_error(tasks, counted, mode) for mode in MODES}
+        | ({"normalized": row.average_uncertainty.stderr} if row.average_uncertainty else {}),  # the run's bootstrap
         "complete": complete, "scores": scores, "static_rank": {}, "rank_interval": {},
         "deviates": bool(told and told.deviates),
         "notice": told.summary if told and (told.deviates or not told.complete) else None,

@@ -77,7 +77,15 @@ class TaskScore:
     subtasks: Mapping[str, SubtaskScore] = field(default_factory=dict)
     ci_low: float | None = None
     ci_high: float | None = None
-    """A 95% interval of `normalized`, where the scoring computes one (None until then)."""
+    """A 95% interval of `normalized`, computed at evaluation time from the per-document outcomes
+    (`podium.eval.uncertainty`); None for results scored before that, or without outcomes."""
+    normalized_stderr: float | None = None
+    """Standard error of `normalized` (seeded bootstrap: normalization clips at 0, so it is not `stderr` rescaled)."""
+    raw_ci_low: float | None = None
+    raw_ci_high: float | None = None
+    """A 95% interval of `raw`."""
+    interval_method: str | None = None
+    """How the intervals were computed: "wilson" (one right/wrong set of independent questions) or "bootstrap"."""
 
     @property
     def ok(self) -> bool:
@@ -100,6 +108,29 @@ class TaskScore:
             raise RecordError(f"{where}: subtasks is not a JSON object (run record schema {SCHEMA}).")
         parsed = {name: _build(SubtaskScore, value, f"{where}, subtask {name}") for name, value in subtasks.items()}
         return _build(cls, {**data, "subtasks": parsed}, where)
+
+
+@dataclass(frozen=True)
+class AverageUncertainty:
+    """How sure the suite average is: a seeded bootstrap over documents within tasks (`podium.stats`)."""
+
+    stderr: float
+    ci_low: float
+    ci_high: float
+    resamples: int
+    seed: int
+    confidence: float = 0.95
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data, where: str = "the average's uncertainty") -> AverageUncertainty | None:
+        return None if data is None else _build(cls, data, where)
+
+
+def uncertainty_to_json(uncertainty: AverageUncertainty | None) -> dict | None:
+    return None if uncertainty is None else uncertainty.to_json()
 
 
 _TASK_FIELDS = tuple(f.name for f in fields(TaskScore) if f.name != "subtasks")
@@ -243,6 +274,8 @@ class RunRecord:
     provenance: Provenance
     details: Mapping[str, str] = field(default_factory=dict)
     """lm-eval task -> its per-sample file, relative to the result folder."""
+    average_uncertainty: AverageUncertainty | None = None
+    """Standard error and 95% interval of `average` (None: no per-document outcomes, or no average)."""
 
     @property
     def missing_tasks(self) -> list[str]:
@@ -258,6 +291,7 @@ class RunRecord:
             "suite_version": self.suite_version, "tasks": tasks_to_json(self.tasks), "average": self.average,
             "average_complete": self.average_complete, "missing_tasks": self.missing_tasks,
             **self.provenance.to_json(), "details": dict(self.details),
+            "average_uncertainty": uncertainty_to_json(self.average_uncertainty),
         }
 
     @classmethod
@@ -267,7 +301,9 @@ class RunRecord:
         provenance = Provenance.from_json({"schema": SCHEMA,
                                            **{k: v for k, v in block.items() if k in _PROVENANCE_KEYS}},
                                           where)
-        return _build(cls, {**head, "tasks": tasks_from_json(block.get("tasks")), "provenance": provenance}, where)
+        uncertainty = AverageUncertainty.from_json(head.get("average_uncertainty"), f"{where}: average_uncertainty")
+        return _build(cls, {**head, "tasks": tasks_from_json(block.get("tasks")), "provenance": provenance,
+                            "average_uncertainty": uncertainty}, where)
 
 
 @dataclass(frozen=True)

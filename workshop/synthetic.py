@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from podium.eval.normalize import normalize
 from podium.eval.suites import SuiteSpec
-from podium.platform.models import Flag, Job, Model, OfficialProvider, Result, Submission
+from podium.platform.models import LEGACY_VERSION, Flag, Job, Model, OfficialProvider, Result, Submission
 from podium.record import DataProvenance, ModelIdentity, Provenance, RunSettings, TaskScore
 
 ORGS = ("meta-llama", "mistralai", "Qwen", "google", "microsoft", "tiiuae", "EleutherAI", "allenai", "01-ai",
@@ -62,10 +62,19 @@ def _provenance(repo: str, revision: str, when: datetime) -> dict:
     ).to_json()
 
 
+def _current_version(session: Session, suite: SuiteSpec) -> str:
+    """The version the suite's board shows: its latest stored result's (legacy on an empty board)."""
+    latest = session.scalar(select(Result.suite_version).where(Result.suite == suite.name)
+                            .order_by(Result.id.desc()).limit(1))
+    return latest or LEGACY_VERSION
+
+
 def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, submitter_id: int | None = None,
                 start: datetime = datetime(2024, 1, 1)) -> list[int]:
-    """Insert `n` finished entries on `suite`; returns their entry (submission) ids. The caller commits."""
+    """Insert `n` finished entries on `suite`, in the suite version its board shows now (so they join
+    the board beside real results); returns their entry (submission) ids. The caller commits."""
     rng = random.Random(seed)
+    version = _current_version(session, suite)
     model_id, sub_id, job_id, result_id = (_next_id(session, t) for t in (Model, Submission, Job, Result))
     models, subs, jobs, results, flags = [], [], [], [], []
     for i in range(n):
@@ -91,7 +100,7 @@ def add_entries(session: Session, suite: SuiteSpec, n: int, *, seed: int = 0, su
                      "created_at": when, "updated_at": when, "started_at": when, "finished_at": when,
                      "wall_seconds": rng.uniform(600, 40000)})
         results.append({"id": result_id + i, "job_id": job_id + i, "attempt": 1, "submission_id": sub_id + i,
-                        "suite": suite.name, "tasks": tasks, "average": average,
+                        "suite": suite.name, "suite_version": version, "tasks": tasks, "average": average,
                         "average_complete": average is not None,
                         "provenance": _provenance(repo, models[-1]["revision"], when),
                         "details_path": f"/nonexistent/{repo}",

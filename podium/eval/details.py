@@ -67,3 +67,16 @@ def read_details(path: Path) -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pylist()
+
+
+OUTCOME_COLUMNS = ("doc_id", "filter", "metrics")
+
+
+def read_outcomes(path: Path, with_doc: bool = False) -> list[dict]:
+    """Only what scores a document (id, filter, metric values, and the document where its fields group
+    questions): the prompts, a few kilobytes per row, are not read."""
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_schema(path).names)
+    wanted = [c for c in (*OUTCOME_COLUMNS, *(("doc",) if with_doc else ())) if c in present]
+    return pq.read_table(path, columns=wanted).to_pylist()

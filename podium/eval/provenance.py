@@ -13,6 +13,8 @@ TRACKED_PACKAGES = ("podium", "lm_eval", "torch", "transformers", "tokenizers", 
 
 # lm-eval's defaults (its CLI uses the same): python `random`, numpy, torch, few-shot sampler.
 SEEDS = {"random_seed": 0, "numpy_random_seed": 1234, "torch_random_seed": 1234, "fewshot_random_seed": 1234}
+BOOTSTRAP_SEED = 20_241_205
+"""Seed of the error bars' bootstrap (`podium.eval.uncertainty`), recorded beside lm-eval's seeds."""
 
 
 def versions() -> dict[str, str | None]:

@@ -143,6 +143,7 @@ def _evaluate(req: EvalRequest, run_device, suite, ref: ModelRef, load_ref: Mode
         kind=suite.kind.name, suite=suite.name, suite_title=suite.title, suite_version=version,
         tasks=out.tasks, average=average, average_complete=complete and average is not None,
         provenance=_provenance(req, ref, facts, overlay, data, out, started_at, t0), details=out.details,
+        average_uncertainty=out.average_uncertainty,
     )
     _write_json_atomic(output / "results.json", {**out.lm_eval, "podium": record.to_json()})
     return record
@@ -160,7 +161,8 @@ def _provenance(req: EvalRequest, ref: ModelRef, facts: dict, overlay: dict | No
                             vocab_size=facts["vocab_size"], dtype=req.dtype, chat_template=req.chat_template,
                             weights=overlay),
         run=RunSettings(backend=req.backend, device=req.device, dtype=req.dtype, batch_size=req.batch_size,
-                        limit=req.limit, gen_kwargs=req.gen_kwargs, seeds=provenance.SEEDS,
+                        limit=req.limit, gen_kwargs=req.gen_kwargs,
+                        seeds={**provenance.SEEDS, "bootstrap_seed": provenance.BOOTSTRAP_SEED},
                         quantization=req.quantization,
                         command_line=req.command_line or provenance.command_line(), started_at=started_at,
                         finished_at=provenance.now_iso(), wall_seconds=round(time.monotonic() - t0, 3),

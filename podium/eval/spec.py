@@ -44,6 +44,9 @@ class TaskSpec:
     in_average: bool = True
     aliases: tuple[str, ...] = ()
     about: str = ""
+    shared_context: str | None = None
+    """The document field several questions share (MuSR: the story; GPQA's pooled sets: the question,
+    asked up to three times): such documents form one cluster for the standard errors and the bootstrap."""
 
     @property
     def private(self) -> bool:
@@ -67,10 +70,36 @@ class SuiteSpec:
     archived: bool = False
     kind: SuiteKind = LM_EVAL
     """How the suite runs and where its columns are shown (`podium.eval.kinds`)."""
+    compared: tuple[str, ...] = ()
+    """Column keys ranked side by side, each on its own, in a suite that compares implementations
+    of one benchmark: such a suite has no average (an average of implementations measures none of
+    them) and its board is the comparison view at `board_path`."""
+
+    def __post_init__(self):
+        keys = {t.key for t in self.tasks}
+        if not set(self.compared) <= keys:
+            raise ValueError(f"suite {self.name!r} compares columns it does not have: {set(self.compared) - keys}")
+        if self.compared and any(t.in_average for t in self.tasks):
+            raise ValueError(f"suite {self.name!r} compares implementations, so none of its columns may be averaged")
+
+    @property
+    def averaged(self) -> bool:
+        """Whether the suite has an average at all (some column counts in it)."""
+        return any(t.in_average for t in self.tasks)
+
+    def shown_average(self, stored: float | None) -> float | None:
+        """A stored result's average as boards, pages and exports show it: None for a suite without
+        an average, even where an older record of it (from before its columns left the average) has one."""
+        return stored if self.averaged else None
+
+    @property
+    def board_path(self) -> str | None:
+        """Where the suite's results are shown when not on the score board /board/<suite> (None: there)."""
+        return self.kind.board_path or (f"/variants/{self.name}" if self.compared else None)
 
     @property
     def has_score_board(self) -> bool:
-        return self.kind.board_path is None
+        return self.board_path is None
 
     @property
     def version(self) -> str:

@@ -78,11 +78,12 @@ OPENLLM_V2 = SuiteSpec(
                  aliases=("math", "leaderboard_math_hard"),
                  about="Competition math, level 5 only, greedy generation with answer checking."),
         TaskSpec("gpqa", "GPQA (0-shot)", "leaderboard_gpqa", None, ("acc_norm,none",), lower_bound=0.25,
-                 aliases=("leaderboard_gpqa",), visibility="gated",
+                 aliases=("leaderboard_gpqa",), visibility="gated", shared_context="Question",
                  about="Graduate-level science questions, 4 choices. Gated: its authors ask that the questions "
                        "never be published, so only operators see its samples."),
         TaskSpec("musr", "MuSR (0-shot)", "leaderboard_musr", None, ("acc_norm,none",), aggregate="subtask_mean",
                  subtask_lower_bounds=_bounds("leaderboard_musr_", MUSR_CHOICES), aliases=("leaderboard_musr",),
+                 shared_context="narrative",
                  about="Multistep soft reasoning over long narratives, three domains."),
         TaskSpec("mmlu_pro", "MMLU-Pro (5-shot)", "leaderboard_mmlu_pro", None, ("acc,none",), lower_bound=0.1,
                  aliases=("leaderboard_mmlu_pro",), about="Harder MMLU with 10 choices."),
@@ -112,16 +113,22 @@ KO_H5 = SuiteSpec(
 MMLU_VARIANTS = SuiteSpec(
     name="mmlu-variants",
     title="MMLU implementations compared",
-    about="The same MMLU data scored three ways; the differences are the implementations', not the models'.",
+    about="The same MMLU data scored three ways; the differences are the implementations', not the models'. "
+          "Each implementation ranks the models on its own; no average mixes them.",
     tasks=(
-        TaskSpec("mmlu_original", "Original (letter likelihood)", "mmlu", 5, ("acc,none",), aggregate="subtask_mean"),
+        TaskSpec("mmlu_original", "Original (letter likelihood)", "mmlu", 5, ("acc,none",), aggregate="subtask_mean",
+                 in_average=False, about="Hendrycks et al.'s prompt; the likelihood of the answer letters A-D."),
         TaskSpec("mmlu_helm", "HELM (greedy letter)", "mmlu_helm", 5, ("exact_match,letter",),
-                 aggregate="subtask_mean"),
+                 aggregate="subtask_mean", in_average=False,
+                 about="HELM's prompt; greedy generation, the first standalone letter must be the answer."),
         TaskSpec("mmlu_harness2023", "Harness Jan-2023 (full answer)", "mmlu_harness2023", 5, ("acc,none",),
-                 aggregate="subtask_mean"),
+                 aggregate="subtask_mean", in_average=False,
+                 about="lm-eval of January 2023; the likelihood of each full answer text."),
         TaskSpec("mmlu_harness2023_norm", "Harness Jan-2023 (length-normalized)", "mmlu_harness2023", 5,
-                 ("acc_norm,none",), aggregate="subtask_mean"),
+                 ("acc_norm,none",), aggregate="subtask_mean", in_average=False,
+                 about="The same run as the Jan-2023 harness, its length-normalized accuracy; shown, not ranked."),
     ),
+    compared=("mmlu_original", "mmlu_helm", "mmlu_harness2023"),
 )
 
 SUITES: dict[str, SuiteSpec] = {s.name: s for s in (OPENLLM_V2, OPENLLM_V1, KO_H5, MMLU_VARIANTS, TRACE)}

@@ -1,4 +1,4 @@
-"""Reading the board change log (migration 0011): what changed since a board last looked.
+"""Reading the board change log (migration 0012): what changed since a board last looked.
 
 Triggers log every write that can change a board row as (kind, key): an entry (submission id),
 a repo (its models' entries) or an org (official providers). Ids are handed out when a row is
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from podium.platform.models import BoardChange, Model, Submission
 
-RETAIN = 100_000  # the triggers keep the newest this many changes (migration 0011)
+RETAIN = 100_000  # the triggers keep the newest this many changes (migration 0012)
 GRACE_SECONDS = 60.0  # a write transaction is assumed to commit within this long after it logs a change
 START_WINDOW = 10_000  # a board built now counts this many newest changes as already in it
 NOTIFY_CHANNEL = "podium_board"  # what the PostgreSQL triggers NOTIFY

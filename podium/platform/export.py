@@ -2,18 +2,24 @@
 
 This is the one place where the board's typed rows take the column names of the public
 `open-llm-leaderboard/contents` dataset, so scripts written against it keep working. Schema
-(one row per model, precision, sha and chat template, best average first):
+(one row per model, precision, sha and chat template, best average first, then the averages
+that lack a task):
 
     eval_name (org_name_precision), Precision, Type (emoji + label), T (emoji), Weight type,
     Architecture, Model (plain repo id), fullname, Model sha (commit sha, or content hash of a
     local folder), Average ⬆️ (mean normalized score, 0-100), Hub License, Hub ❤️ (empty),
     #Params (B), Available on the hub, MoE, Flagged, Chat Template, CO₂ cost (kg),
     then per task in suite order: "<Task> Raw" (0-1) and "<Task>" (normalized, 0-100),
+    then per task: "<Task> SE", "<Task> 95% low", "<Task> 95% high" (the normalized score's standard
+    error and 95% interval, `podium.eval.uncertainty`; empty for results scored without them),
     then Merged, Official Providers (the organisation), Maintainer's Highlight (a maintainer's
     pick, ⭐), Upload To Hub Date (empty), Submission Date (YYYY-MM-DD), Generation (0 original,
     1 derived), Base Model (the model itself when original), and Podium's additions: Suite,
     Entry (submission id), Job, Votes, GPU hours, Flag reason, Pick reason, Average complete,
-    Params source (safetensors | name), Details (result folder).
+    Data deviates (a task ran on a sample or a substitute split), Data notice (in words: which tasks
+    the average lacks and how the data differs; empty when complete on the leaderboard's data),
+    Params source (safetensors | name), Details (result folder), Average SE, Average 95% low,
+    Average 95% high (the average's seeded bootstrap standard error and interval).
 
 Differences from upstream: `Model` is the plain repo id (upstream: an HTML link), `Hub ❤️` and
 `Upload To Hub Date` are empty (not known offline), and the columns after Base Model are added.
@@ -30,6 +36,8 @@ from pathlib import Path
 import pandas as pd
 
 from podium.errors import UsageError
+from podium.eval.suites import SUITES
+from podium.platform.data_notice import in_average, notice
 from podium.platform.leaderboard import Board, BoardRow
 from podium.platform.vocab import EXPORT_FORMATS as FORMATS
 from podium.platform.vocab import MODEL_TYPE_LABELS, UNKNOWN_TYPE_LABEL
@@ -48,20 +56,35 @@ TAIL_COLUMNS = [
     ("Submission Date", "string"), ("Generation", "Int64"), ("Base Model", "string"),
     # Podium additions.
     ("Suite", "string"), ("Entry", "Int64"), ("Job", "Int64"), ("Votes", "Int64"), ("GPU hours", "float64"),
-    ("Flag reason", "string"), ("Pick reason", "string"), ("Average complete", "boolean"), ("Params source", "string"),
-    ("Details", "string"),
+    ("Flag reason", "string"), ("Pick reason", "string"), ("Average complete", "boolean"),
+    ("Data deviates", "boolean"), ("Data notice", "string"), ("Params source", "string"), ("Details", "string"),
+    ("Average SE", "float64"), ("Average 95% low", "float64"), ("Average 95% high", "float64"),
 ]
+UNCERTAINTY = (("SE", "normalized_stderr"), ("95% low", "ci_low"), ("95% high", "ci_high"))
+"""Per task: (column suffix, TaskScore field) of the normalized score's error bars."""
 
 
 def columns(board: Board) -> list[tuple[str, str]]:
     """Every exported (column, dtype) of `board`, in order."""
     task_cols = [c for _, title in board.tasks for c in ((f"{title} Raw", "float64"), (title, "float64"))]
-    return HEAD_COLUMNS + task_cols + TAIL_COLUMNS
+    error_cols = [(f"{title} {suffix}", "float64") for _, title in board.tasks for suffix, _ in UNCERTAINTY]
+    return HEAD_COLUMNS + task_cols + error_cols + TAIL_COLUMNS
+
+
+def data_notice(row: BoardRow) -> tuple[bool, bool, str | None]:
+    """(complete, deviates, the notice in words): the board row's and the entry page's words."""
+    suite = SUITES.get(row.suite)
+    told = notice(in_average(suite.tasks if suite else (), row.tasks), row.tasks, row.data_differences, row.limit)
+    if told is None:
+        return row.average_complete, False, None
+    words = None if told.complete and not told.deviates else " ".join((told.summary, *told.details))
+    return told.complete and row.average_complete, told.deviates, words
 
 
 def contents_row(row: BoardRow) -> dict:
     """One board row under the contents dataset's column names."""
     symbol, label = MODEL_TYPE_LABELS.get(row.model_type, UNKNOWN_TYPE_LABEL)
+    complete, deviates, told = data_notice(row)
     out = {
         "eval_name": f"{row.repo_id.replace('/', '_')}_{row.precision}", "Precision": row.precision,
         "Type": label, "T": symbol, "Weight type": row.weight_type, "Architecture": row.architecture,
@@ -75,20 +98,27 @@ def contents_row(row: BoardRow) -> dict:
         "Base Model": row.base_model or row.repo_id, "Suite": row.suite, "Entry": row.entry, "Job": row.job,
         "Votes": row.votes, "GPU hours": row.gpu_hours, "Flag reason": row.flag_reason,
         "Pick reason": row.pick_reason,
-        "Average complete": row.average_complete, "Params source": row.params_source, "Details": row.details_path,
+        "Average complete": complete, "Data deviates": deviates, "Data notice": told,
+        "Params source": row.params_source, "Details": row.details_path,
     }
+    average = row.average_uncertainty
+    if average is not None:
+        out.update({"Average SE": average.stderr, "Average 95% low": average.ci_low,
+                    "Average 95% high": average.ci_high})
     for key, task in row.tasks.items():
         title = task.title or key
         out[f"{title} Raw"] = task.raw
         out[title] = task.normalized
+        out.update({f"{title} {suffix}": getattr(task, name) for suffix, name in UNCERTAINTY})
     return out
 
 
 def to_frame(board: Board) -> pd.DataFrame:
     cols = columns(board)
     names = [name for name, _ in cols]
-    frame = pd.DataFrame([[found.get(name) for name in names] for found in map(contents_row, board.rows)],
-                         columns=names)
+    found = [contents_row(row) for row in board.rows]
+    found.sort(key=lambda r: not r["Average complete"])  # incomplete averages are not ranked among complete ones
+    frame = pd.DataFrame([[row.get(name) for name in names] for row in found], columns=names)
     return frame.astype(dict(cols))
 
 

@@ -19,9 +19,10 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from podium.eval.suites import SUITES
 from podium.platform.config import Settings
 from podium.platform.models import Flag, Job, Model, OfficialProvider, Pick, Result, Submission, Vote
-from podium.record import TaskScore, tasks_from_json
+from podium.record import AverageUncertainty, TaskScore, tasks_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,10 @@ class BoardRow:
     details_path: str
     gpu_hours: float | None
     co2_kg: float | None
+    data_differences: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    """Task key -> how its data sources differ from the leaderboard's (hub path -> text; `data_notice`)."""
+    limit: float | None = None  # the run's --limit: every task scored on a sample
+    average_uncertainty: AverageUncertainty | None = None  # the average's SE and 95% interval, where computed
 
     @property
     def flagged(self) -> bool:
@@ -99,6 +104,10 @@ def suite_versions(session: Session, suite: str) -> list[SuiteVersion]:
     return [SuiteVersion(version, entries, latest, n == 0) for n, (version, entries, latest) in enumerate(found)]
 
 
+def _task_keys(suite: str) -> tuple[str, ...]:
+    return tuple(t.key for t in SUITES[suite].tasks) if suite in SUITES else ()
+
+
 def _query(suite: str, version: str | None, entries: frozenset[int] | None):
     if version is None:  # the current version: that of the suite's newest result
         version = (select(Result.suite_version).where(Result.suite == suite).order_by(Result.id.desc()).limit(1)
@@ -124,10 +133,14 @@ def _query(suite: str, version: str | None, entries: frozenset[int] | None):
         "available": Model.available, "moe": Model.is_moe, "merged": Model.is_merge, "base_model": Model.base_model,
         "chat_template": Submission.use_chat_template, "submitted_at": Submission.submitted_at, "votes": votes,
         "flag_reason": flag_reason, "official": official, "pick_reason": pick_reason, "average": Result.average,
-        "average_complete": Result.average_complete, "suite_version": Result.suite_version, "tasks": Result.tasks,
+        "average_complete": Result.average_complete, "average_uncertainty": Result.average_uncertainty,
+        "suite_version": Result.suite_version, "tasks": Result.tasks,
         "details_path": Result.details_path,
-        "gpu_seconds": Job.wall_seconds * Job.gpus,
+        "gpu_seconds": Job.wall_seconds * Job.gpus, "limit": Result.provenance[("run", "limit")],
     }
+    # Each task's recorded data differences alone: the whole provenance lists every data file read.
+    differences = {key: Result.provenance[("data", "tasks", key, "differences")] for key in _task_keys(suite)}
+    columns |= {f"differences:{key}": column for key, column in differences.items()}
     query = (
         select(*(column.label(name) for name, column in columns.items()))
         .select_from(Submission).join(Model, Submission.model_id == Model.id)
@@ -152,11 +165,15 @@ def leaderboard(session: Session, settings: Settings, suite: str | None = None, 
     """Every entry of `suite` with a finished result of `version` (default: the current one), best average first;
     only those of `entries` when given (a web board updating the rows a change touched)."""
     board = Board(suite=suite or settings.default_suite, version=version)
+    spec = SUITES.get(board.suite)
     seen: dict[str, str] = {}
     for found in session.execute(_query(board.suite, board.version, entries)).mappings():
         values = dict(found)
+        values["average"] = spec.shown_average(values["average"]) if spec else values["average"]
         values["official"] = bool(values["official"])
         values["tasks"] = tasks_from_json(values["tasks"])
+        values["data_differences"] = {key: values.pop(f"differences:{key}") for key in _task_keys(board.suite)}
+        values["average_uncertainty"] = AverageUncertainty.from_json(values["average_uncertainty"])
         gpu_hours, co2_kg = footprint(values.pop("gpu_seconds"), settings)
         row = BoardRow(**values, gpu_hours=gpu_hours, co2_kg=co2_kg)
         board.rows.append(row)

@@ -225,6 +225,8 @@ class Result(Base):
     tasks: Mapped[dict] = mapped_column(JSON, doc="task key -> {title, metric, raw, normalized, stderr, ...}")
     average: Mapped[float | None] = mapped_column(Float)
     average_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    average_uncertainty: Mapped[dict | None] = mapped_column(
+        JSON, nullable=True, doc="The average's standard error and 95% interval (`podium.record.AverageUncertainty`).")
     provenance: Mapped[dict] = mapped_column(JSON, doc="The run's model, run, versions and data blocks.")
     details_path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -312,7 +314,7 @@ class ClusterNode(Base):
 
 
 class BoardChange(Base):
-    """One write that touched board rows, logged by a database trigger (migration 0011): web
+    """One write that touched board rows, logged by a database trigger (migration 0012): web
     replicas read the log to update their boards in place instead of rebuilding them."""
 
     __tablename__ = "board_changes"

@@ -25,7 +25,7 @@ from podium.platform.db import utcnow
 from podium.platform.models import Job, Model, Result, Submission, Vote
 from podium.platform.picks import is_picked
 from podium.platform.states import require_transition
-from podium.record import RunRecord, tasks_to_json
+from podium.record import RunRecord, tasks_to_json, uncertainty_to_json
 
 CLAIM_CANDIDATES = 8
 
@@ -154,6 +154,7 @@ def complete(session: Session, claim: Claim, *, record: RunRecord, details_path:
     session.add(Result(job_id=claim.job_id, attempt=claim.attempt, submission_id=submission_id, suite=claim.suite,
                        suite_version=record.suite_version, tasks=tasks_to_json(record.tasks), average=record.average,
                        average_complete=record.average_complete, provenance=record.provenance.to_json(),
+                       average_uncertainty=uncertainty_to_json(record.average_uncertainty),
                        details_path=details_path, created_at=now))
     session.flush()
     return True

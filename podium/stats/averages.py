@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["ok", "unavailable", "failed"]
+Status = Literal["ok", "unavailable", "failed", "not_run"]
 DeviationKind = Literal["sample", "substitute_split", "other"]
 
 _KIND_EFFECT = {
@@ -29,6 +29,7 @@ _KIND_CONSEQUENCE = {
 _STATUS_REASON = {
     "unavailable": "its data was not available",
     "failed": "its evaluation failed",
+    "not_run": "it was not run",
 }
 
 
@@ -57,8 +58,8 @@ class TaskAvailability:
     deviations: tuple[Deviation, ...] = ()
 
     def __post_init__(self):
-        if self.status not in ("ok", "unavailable", "failed"):
-            raise ValueError(f"task status must be 'ok', 'unavailable' or 'failed', got {self.status!r}")
+        if self.status != "ok" and self.status not in _STATUS_REASON:
+            raise ValueError(f"task status must be 'ok' or one of {sorted(_STATUS_REASON)}, got {self.status!r}")
         object.__setattr__(self, "deviations", tuple(self.deviations))
 
 

@@ -13,7 +13,7 @@ from podium import __version__
 from podium.platform.db import make_engine, session_factory
 from podium.platform.migrate import ensure_schema
 from podium.web import errors
-from podium.web.api import accounts, boards, entries, jobs, moderation, picks, submissions, tracing, workers
+from podium.web.api import accounts, boards, entries, jobs, moderation, picks, submissions, tracing, variants, workers
 from podium.web.auth.csrf import CsrfCookie
 from podium.web.auth.sessions import Signer
 from podium.web.auth.throttle import Guard
@@ -22,13 +22,14 @@ from podium.web.config import WebConfig, secret_key
 from podium.web.db import read_engine
 from podium.web.limits import BodyLimit
 from podium.web.pages import account, board, charts, entry, info, queue, submit
+from podium.web.pages import variants as variants_page
 from podium.web.pages import workers as workers_page
 from podium.web.pages.render import duration, number, plain
 from podium.web.state import WebState
 
 HERE = Path(__file__).resolve().parent
-API_ROUTERS = (boards, entries, submissions, jobs, moderation, picks, accounts, tracing, workers)
-PAGE_ROUTERS = (board, entry, charts, submit, queue, account, info, workers_page)
+API_ROUTERS = (boards, entries, submissions, jobs, moderation, picks, accounts, tracing, variants, workers)
+PAGE_ROUTERS = (board, entry, charts, submit, queue, account, info, workers_page, variants_page)
 
 
 def _templates() -> Jinja2Templates:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import statistics
+from collections.abc import Sequence
 from datetime import datetime
 
 import matplotlib
@@ -88,4 +89,30 @@ def trends_chart(rows: list[dict], tasks: list[tuple[str, str]]) -> str:
     ax.set_ylim(0, 100)
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def rank_shift_chart(titles: Sequence[str], lines: Sequence[tuple[int, str, Sequence[int | None]]], total: int) -> str:
+    """One line per model across the implementations, at its rank under each (1 at the top): where
+    the lines cross, the implementations disagree on the order. `lines`: (entry id, label, ranks);
+    a missing rank leaves a gap. Each line is the SVG group `rank-line-<entry id>`."""
+    fig = Figure(figsize=(max(6.0, 2.2 * len(titles) + 3.0), max(3.4, 0.28 * len(lines) + 1.2)))
+    ax = fig.add_subplot()
+    xs = list(range(len(titles)))
+    for entry, label, ranks in lines:
+        ys = [float("nan") if r is None else r for r in ranks]
+        drawn = ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.4, gid=f"rank-line-{entry}")[0]
+        last = max((i for i, r in enumerate(ranks) if r is not None), default=None)
+        if last is not None:
+            ax.annotate(f"{label} ({ranks[last]})", (last, ranks[last]), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=7, color=drawn.get_color())
+    if not lines:
+        ax.text(0.5, 0.5, "No scores yet", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks(xs, list(titles), fontsize=8)
+    ax.set_xlim(-0.2, len(titles) - 0.4)
+    shown = [r for _, _, ranks in lines for r in ranks if r is not None] or [1]
+    ax.set_ylim(max(shown) + 0.5, min(shown) - 0.5)  # the best rank at the top
+    ax.set_ylabel(f"rank among {total} models (1 = best)")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)

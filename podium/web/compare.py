@@ -6,11 +6,13 @@ import math
 
 from sqlalchemy.orm import Session
 
+from podium.eval.provenance import BOOTSTRAP_SEED
 from podium.platform.errors import NotFound
 from podium.platform.models import Submission
 from podium.web import samples
 from podium.web.entries import latest_result, suite_of, task_scores
 from podium.web.inputs import InputError
+from podium.web.paired import ALPHA, RESAMPLES, paired_differences
 from podium.web.visibility import Sight
 
 MIN_MODELS, MAX_MODELS = 2, 4
@@ -29,20 +31,36 @@ def _entries(session: Session, ids: list[int]) -> list[tuple[Submission, object]
     return found
 
 
+def _average(suite: str, stored: float | None) -> float | None:
+    spec = suite_of(suite)
+    return spec.shown_average(stored) if spec else stored
+
+
 def compare_scores(session: Session, ids: list[int]) -> dict:
+    """Scores side by side; each entry after the first also carries its paired difference from the first
+    (`podium.web.paired`): per task in the row's `paired`, for the average in the entry's `paired`."""
     entries = _entries(session, ids)
+    first_sub, first_result = entries[0]
+    suite = suite_of(first_sub.suite)
+    pairs = [None] + [paired_differences(suite, (first_sub.suite, first_result), (sub.suite, result))
+                      for sub, result in entries[1:]]
     columns = [{"id": sub.id, "model": sub.model.repo_id, "precision": sub.model.precision, "suite": sub.suite,
-                "average": result.average} for sub, result in entries]
+                "average": _average(sub.suite, result.average), "average_uncertainty": result.average_uncertainty,
+                "paired": pair and pair["average"]} for (sub, result), pair in zip(entries, pairs)]
     by_task: dict[str, dict] = {}
     for i, (sub, result) in enumerate(entries):
         for score in task_scores(suite_of(sub.suite), result):
             row = by_task.setdefault(score["key"], {"key": score["key"], "title": score["title"],
                                                     "private": score["private"], "values": [None] * len(entries)})
-            row["values"][i] = {"normalized": score["normalized"], "raw": score["raw"], "stderr": score["stderr"]}
+            row["values"][i] = {"normalized": score["normalized"], "raw": score["raw"], "stderr": score["stderr"],
+                                "normalized_stderr": score["normalized_stderr"], "ci_low": score["ci_low"],
+                                "ci_high": score["ci_high"]}
     for row in by_task.values():
+        row["paired"] = [pair and pair["tasks"].get(row["key"]) for pair in pairs]
         present = [v["normalized"] for v in row["values"] if v and v["normalized"] is not None]
         row["best"] = max(present) if present else None
-    return {"entries": columns, "tasks": list(by_task.values())}
+    return {"entries": columns, "tasks": list(by_task.values()),
+            "paired": {"against": first_sub.id, "seed": BOOTSTRAP_SEED, "resamples": RESAMPLES, "alpha": ALPHA}}
 
 
 def compare_samples(session: Session, ids: list[int], task: str, leaf: str | None, *, seen_by: Sight,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
+from podium.platform.data_notice import in_average, notice
 from podium.platform.errors import NotFound
 from podium.platform.leaderboard import suite_versions
 from podium.platform.models import Result, Submission, Vote
@@ -51,7 +52,8 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
 
 
 SCORE_FIELDS = ("key", "title", "metric", "raw", "normalized", "stderr", "n_samples", "lower_bound", "status", "error",
-                "private", "in_average", "subtasks")
+                "private", "in_average", "subtasks", "normalized_stderr", "ci_low", "ci_high", "raw_ci_low",
+                "raw_ci_high", "interval_method")
 
 
 def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
@@ -67,9 +69,8 @@ def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
             rows.append({name: shown[name] for name in SCORE_FIELDS})
             continue
         spec = next(t for t in specs if t.key == key)
-        rows.append({"key": key, "title": spec.title, "metric": None, "raw": None, "normalized": None, "stderr": None,
-                     "n_samples": None, "lower_bound": spec.lower_bound, "status": "not run", "error": None,
-                     "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
+        rows.append({**dict.fromkeys(SCORE_FIELDS), "key": key, "title": spec.title, "lower_bound": spec.lower_bound,
+                     "status": "not run", "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
     return rows
 
 
@@ -85,6 +86,15 @@ def _provenance_view(sub: Submission, suite: SuiteSpec | None, provenance: Prove
         "detail": suite.kind.public_detail(provenance) if suite else None,
         "reproduce": reproduce_command(sub, provenance),
     }
+
+
+def average_notice_of(suite: SuiteSpec | None, result: Result, provenance: Provenance) -> dict | None:
+    """The board row's notice, for the entry page: what the average lacks and how its data differs."""
+    scores = tasks_from_json(result.tasks)
+    per_task = provenance.data.tasks or {}
+    differences = {key: (found or {}).get("differences") for key, found in per_task.items() if isinstance(found, dict)}
+    told = notice(in_average(suite.tasks if suite else (), scores), scores, differences, provenance.run.limit)
+    return None if told is None else asdict(told)
 
 
 def entry_detail(session: Session, submission_id: int) -> dict:
@@ -106,9 +116,12 @@ def entry_detail(session: Session, submission_id: int) -> dict:
         "job": None if job is None else {"id": job.id, "state": job.state, "error_class": job.error_class,
                                          "error_message": job.error_message},
         "result": None if result is None else {
-            "job_id": result.job_id, "average": result.average, "average_complete": result.average_complete,
+            "job_id": result.job_id, "average": suite.shown_average(result.average) if suite else result.average,
+            "average_complete": result.average_complete,
+            "average_uncertainty": result.average_uncertainty,
             "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
             "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
+            "notice": average_notice_of(suite, result, provenance),
         },
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},

@@ -1,4 +1,4 @@
-"""The board change log (migration 0011) on SQLite and the real PostgreSQL: the database's
+"""The board change log (migration 0012) on SQLite and the real PostgreSQL: the database's
 triggers log every write that can change a board, and a reader applies each change once,
 including one committed after a later id, and knows when the log no longer covers it."""
 
@@ -96,9 +96,9 @@ def test_the_change_log_migration_goes_down_and_up_again(db):
     config = alembic_config()
     with db.engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+        command.downgrade(config, "0011")
         conn.commit()
-    assert current_revision(db.engine) == "0005"
+    assert current_revision(db.engine) == "0011"
     with transaction(db.factory) as session:  # without the triggers, writes go on as before
         add_entries(session, SUITES["openllm-v2"], 1, seed=7)
     upgrade(db.engine)

@@ -102,7 +102,7 @@ def test_csv_download_is_the_current_view(synthetic_web):
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == ["rank", "type", "model", "average (normalized)", "ifeval", "bbh", "math_hard", "gpqa", "musr",
-                       "mmlu_pro", "params", "license"]  # picker order
+                       "mmlu_pro", "params", "license", "data notice"]  # picker order, then the data notice
     assert len(rows) - 1 == synthetic_web.board(type="chat")["total"]
     assert {r[1] for r in rows[1:]} == {"chat"}
 
@@ -130,9 +130,10 @@ def test_dangerous_or_invalid_searches_are_422_quickly(synthetic_web, q):
 def test_unknown_boards_are_404_and_every_suite_has_a_board(synthetic_web):
     assert synthetic_web.client.get("/api/boards/openllm-v9").status_code == 404
     names = [b["name"] for b in synthetic_web.client.get("/api/boards").json()]
-    assert names[0] == "openllm-v1" and set(names) == {"openllm-v1", "openllm-v2", "ko-h5", "mmlu-variants"}
+    assert names[0] == "openllm-v1" and set(names) == {"openllm-v1", "openllm-v2", "ko-h5"}
     for name in names:
         assert synthetic_web.client.get(f"/api/boards/{name}").status_code == 200
+    assert synthetic_web.client.get("/api/variants/mmlu-variants").status_code == 200  # compared, not averaged
 
 
 def test_a_slow_board_is_rebuilt_in_the_background_while_readers_keep_the_old_one(synthetic_web):

@@ -19,11 +19,14 @@ def demo_entries(live) -> dict[str, int]:
 
 
 def test_demo_models_land_on_the_landing_board(live, demo_entries):
-    board = live.get(f"/api/boards/{LIVE_SUITE}", params={"q": "podium-demo"}).json()
+    hidden = live.get(f"/api/boards/{LIVE_SUITE}", params={"q": "podium-demo"}).json()
+    assert not any(r["model"] in DEMO_MODELS for r in hidden["rows"])  # incomplete averages: not ranked, hidden
+    board = live.get(f"/api/boards/{LIVE_SUITE}", params={"q": "podium-demo", "incomplete": "show"}).json()
     assert {r["model"] for r in board["rows"]} >= set(DEMO_MODELS)
     row = next(r for r in board["rows"] if r["model"] in DEMO_MODELS)
     assert row["scores"][LIVE_TASK] is not None and row["complete"] is False  # one task of six was run
-    assert "podium-demo" in live.get("/", params={"q": "podium-demo"}).text  # rendered into the page
+    assert row["rank"] is None and row["deviates"] and "not ranked" in row["notice"]  # a --limit 2 sample, too
+    assert "podium-demo" in live.get("/", params={"q": "podium-demo", "incomplete": "show"}).text  # in the page
 
 
 def test_the_landing_page_is_the_current_board_and_says_the_demo_runs_on_fixtures(live, demo_entries):

@@ -9,7 +9,8 @@ import pytest
 
 from support.web import PASSWORD, add_user, seasoned_user, sign_in, synthetic_web, web  # noqa: F401
 
-PAGES = ("/", "/board/openllm-v1", "/board/ko-h5", "/board/mmlu-variants", "/archive", "/trends",
+PAGES = ("/", "/board/openllm-v1", "/board/ko-h5", "/board/mmlu-variants", "/variants/mmlu-variants", "/archive",
+         "/trends",
          "/trends?suite=ko-h5", "/tracing", "/about", "/citation", "/queue", "/compare", "/compare?ids=1,2",
          "/entries/1", "/login", "/signup", "/?q=llama;gemma&sort=params&order=asc&cols=license&pins=3")
 

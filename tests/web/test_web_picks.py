@@ -72,7 +72,7 @@ def test_operators_pick_with_a_reason_and_everyone_sees_it(pick_web):
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "only"
     csv = w.client.get("/api/boards/openllm-v2/export.csv", params={"only": "picked", "cols": "picked"}).text
     header, line = csv.splitlines()
-    assert header.endswith(",picked") and model in line and line.endswith(",True")
+    assert header.endswith(",picked,data notice") and model in line and line.endswith(",True,")  # no data notice
 
     removed = w.client.post("/api/picks/remove", json={"model": model}, headers=headers)
     assert removed.json() == {"model": model, "picked": False, "removed": True}

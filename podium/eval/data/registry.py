@@ -18,6 +18,7 @@ from pathlib import Path
 
 from podium.errors import DataMissingError
 from podium.eval.data.cache import cached_build
+from podium.stats.averages import Deviation
 
 # build(data_dir, config_name) -> DatasetDict.  files(data_dir, config_name) -> raw files it reads.
 BuildFn = Callable[[Path, "str | None"], "object"]
@@ -35,6 +36,9 @@ class OfflineSource:
     """What an operator must do to supply missing files (shown in the error)."""
     differences: str = ""
     """How this offline copy differs from the leaderboard's (recorded in results, see DATA.md)."""
+    deviations: tuple[Deviation, ...] = ()
+    """What those differences do to a score, in short (the board's data notices); empty when the
+    scored questions and prompts are the leaderboard's (a missing split no task reads, another file layout)."""
     fixture: Callable[[Path], None] | None = None
     """Writes a tiny synthetic copy of this source's raw files under a data folder, in the same
     layout, for tests and demos where the real data folder is absent."""

@@ -59,6 +59,8 @@ class KindOutput:
     """What it ran on (`podium.engine.hardware.describe`)."""
     data: Mapping[str, Any] | None = None
     """The whole data provenance block, where the kind builds one (lm-eval: per-task sources)."""
+    average_uncertainty: Any = None
+    """The average's error bars (`podium.record.AverageUncertainty`), where the kind computes them."""
 
 
 class SuiteKind:

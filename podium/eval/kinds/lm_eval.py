@@ -102,8 +102,10 @@ class LmEvalKind(SuiteKind):
 
     def run(self, job: KindRun) -> KindOutput:
         from podium.eval.details import write_details
+        from podium.eval.outcomes import run_task
         from podium.eval.progress import Progress
         from podium.eval.scoring import missing_score, score_task
+        from podium.eval.uncertainty import with_uncertainty
 
         req, data = job.request, job.data
         runs = run_groups(job.specs)
@@ -116,7 +118,7 @@ class LmEvalKind(SuiteKind):
         manager = task_manager()
         plan = data_plan(job.specs, req, data)
         lm_eval_block: dict = {}
-        scores, details, timings = {}, {}, {}
+        scores, details, timings, outcomes = {}, {}, {}, {}
         for index, (name, shots, members) in enumerate(runs):
             progress.update(task_index=index, task=name, docs_done=0, docs_total=None)
             started = time.monotonic()
@@ -136,14 +138,17 @@ class LmEvalKind(SuiteKind):
             _merge_lm_eval(lm_eval_block, out)
             for spec in members:
                 scores[spec.key] = score_task(spec, out)
+                if (task := run_task(spec, out)) is not None:  # kept for the error bars, private tasks too
+                    outcomes[spec.key] = task
             if not any(spec.private for spec in members):  # a private task's samples never leave the run
                 details.update(write_details(out.get("samples", {}), job.output / "details"))
             n_docs = sum(scores[m.key].n_samples for m in members)
             progress.update(task_index=index + 1, docs_done=n_docs, docs_total=n_docs)
             if job.on_task_done:
                 job.on_task_done(index, len(runs), name, [scores[m.key] for m in members])
+        tasks, average_uncertainty = with_uncertainty({spec.key: scores[spec.key] for spec in job.specs}, outcomes)
         return KindOutput(
-            tasks={spec.key: scores[spec.key] for spec in job.specs},
+            tasks=tasks, average_uncertainty=average_uncertainty,
             data_files={}, data=plan.block(),
             lm_eval=lm_eval_block, details={task: f"details/{fname}" for task, fname in details.items()},
             timings=timings, hardware=hardware.describe(lm, job.run_device, req.batch_size),

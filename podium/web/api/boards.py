@@ -20,7 +20,11 @@ QUERY_DOC = (
     "only (picked,official: maintainer's picks, official providers), hide (merged,moe,flagged,unavailable), "
     "sort (column key), order (asc|desc), scores (normalized|raw), "
     "rank (static|dynamic), page, per_page (<= 200), pins (entry ids), cols (optional columns), version (a suite "
-    "version listed in the answer's `versions`; default: the current one, the version of the newest result). "
+    "version listed in the answer's `versions`; default: the current one, the version of the newest result), "
+    "incomplete (hide|show: rows whose average lacks a task are not ranked; shown after the ranked ones, default "
+    "hide). Each row carries `rank_interval` (best and worst rank consistent with the data, 95% for all rows at "
+    "once; `estimated` false: no standard error, the point rank) and `notice` (what its average lacks or how its "
+    "data differs, in words; null when complete on the leaderboard's data). "
     "Unknown parameters are refused."
 )
 

@@ -78,7 +78,8 @@ def get_samples(entry_id: ObjectId, task: TaskKey, subtask: ShortText = "", q: S
                           per_page=per_page)
 
 
-@router.get("/compare", summary="2 to 4 entries side by side, per task", responses=errors(404))
+@router.get("/compare", summary="2 to 4 entries side by side, per task, each with its paired difference from the first",
+            responses=errors(404))
 def compare(ids: IdList,
             session: Session = Depends(db)) -> dict:
     return compare_scores(session, id_list(ids, "ids"))

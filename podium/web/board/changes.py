@@ -2,8 +2,8 @@
 
 A new result, flag or vote touches a few entries: their rows are read again (the platform's
 leaderboard query restricted to them), put in place in each rank order by bisection, and the
-indexes patched (`podium.web.board.indexes`); the new snapshot then renumbers the ranks
-(`snapshot.finish`), sharing every unchanged row with the previous one. A rebuild is
+indexes patched (`podium.web.board.indexes`); `snapshot.finish` then ranks the board again
+(ranks and rank ranges over every row, as a build does). A rebuild is
 asked for instead when the log no longer holds what the board missed, when the board's
 version stopped being the current one, or when so many entries changed that a rebuild is as
 quick.
@@ -19,7 +19,8 @@ from podium.platform import board_changes
 from podium.platform.config import Settings
 from podium.platform.leaderboard import suite_versions
 from podium.web.board.indexes import patch
-from podium.web.board.snapshot import MODES, Snapshot, entry_rows, order_key
+from podium.web.board.ranking import order_key
+from podium.web.board.snapshot import MODES, Snapshot, entry_rows, finish
 
 MAX_TOUCHED = 5_000  # entries one update may re-read; beyond that, rebuild
 
@@ -61,4 +62,4 @@ def refresh(session: Session, settings: Settings, snap: Snapshot, version: str |
         for row in fresh:
             bisect.insort(ordered, row, key=key)
         ranked[mode] = ordered
-    return Snapshot(snap.suite, ranked, batch.cursor, shown, versions, patch(snap.indexes, before, fresh))
+    return Snapshot(snap.suite, finish(ranked), batch.cursor, shown, versions, patch(snap.indexes, before, fresh))

@@ -1,8 +1,9 @@
 """The board's columns: fixed ones, one per task of the suite, and optional ones for the picker.
 
 Column keys are what the URL, the API and the CSV use (`sort=params`, `cols=license,co2`).
-`search` columns can be filtered with `@key:value` in the search box; `exact` ones compare
-the whole value (so @precision:float16 does not match bfloat16).
+The rank range sits beside the rank and hides like an optional column. `search` columns can be
+filtered with `@key:value` in the search box; `exact` ones compare the whole value (so
+@precision:float16 does not match bfloat16).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ OPTIONAL = (
     Column("org", "Organisation", "text", search=True),
     Column("votes", "Votes", "number"),
 )
+RANK_RANGE = Column(
+    "rank_interval", "Rank range", "range", shown=True,
+    about="The ranks consistent with the data: with 95% probability every model's true rank lies in its range at "
+          "once (ranks on the whole board, complete averages only)")
 SEARCH_ALIASES = {"base": "base_model", "arch": "architecture"}
 
 
@@ -59,8 +64,8 @@ def task_columns(tasks: tuple[TaskSpec, ...]) -> tuple[Column, ...]:
 
 
 def all_columns(tasks: tuple[TaskSpec, ...]) -> dict[str, Column]:
-    columns = {c.key: c for c in (*FIXED, *task_columns(tasks), *OPTIONAL)}
-    assert len(columns) == len(FIXED) + len(tasks) + len(OPTIONAL), "a task key collides with a column key"
+    columns = {c.key: c for c in (FIXED[0], RANK_RANGE, *FIXED[1:], *task_columns(tasks), *OPTIONAL)}
+    assert len(columns) == len(FIXED) + 1 + len(tasks) + len(OPTIONAL), "a task key collides with a column key"
     return columns
 
 

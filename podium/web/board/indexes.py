@@ -13,7 +13,7 @@ from dataclasses import dataclass
 VALUED = ("type", "precision")  # column -> value -> entries
 SETS = {"merged": lambda r: r["merged"], "moe": lambda r: r["moe"], "flagged": lambda r: r["flagged"],
         "unavailable": lambda r: not r["available"], "official": lambda r: r["official"],
-        "picked": lambda r: r["picked"]}
+        "picked": lambda r: r["picked"], "incomplete": lambda r: not r["complete"]}
 
 
 @dataclass(frozen=True)

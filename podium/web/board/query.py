@@ -27,7 +27,7 @@ PRESETS = {  # name -> (min B, max B, the `only` set it keeps or None); ranges a
     "large": (65.0, None, None), "official": (None, None, "official"), "picks": (None, None, "picked"),
 }
 PARAMS = ("q", "type", "precision", "params_min", "params_max", "preset", "only", "hide", "sort", "order", "scores",
-          "rank", "page", "per_page", "pins", "cols", "version")
+          "rank", "page", "per_page", "pins", "cols", "version", "incomplete")
 MAX_PER_PAGE = 200
 VERSION_NAME = re.compile(r"[0-9a-z]{1,64}")
 MAX_PARAMS_B = 100_000.0
@@ -53,6 +53,8 @@ class BoardQuery:
     cols: tuple[str, ...] | None = None
     version: str | None = None
     """The suite version shown (None: the current one); `podium.eval.versions`."""
+    incomplete: bool = False
+    """Show the rows whose average lacks a task, after the ranked ones and without a rank (default: hidden)."""
 
 
 def _choices(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> frozenset[str]:
@@ -121,6 +123,7 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
         pins=tuple(inputs.id_list(params.get("pins"), "pins")),
         cols=None if cols is None else tuple(sorted(_choices(params, "cols", optional), key=optional.index)),
         version=_version(params),
+        incomplete=_one_of(params, "incomplete", ("hide", "show"), "hide") == "show",
     )
 
 
@@ -154,6 +157,8 @@ def _kept(snapshot: Snapshot, query: BoardQuery) -> set[int] | None:
         chosen.append(snapshot.params_ids(query.params_min, query.params_max))
     chosen += [snapshot.sets[name] for name in sorted(query.only)]
     kept = set.intersection(*chosen) if chosen else None
+    if not query.incomplete and snapshot.sets["incomplete"]:
+        kept = snapshot.complete_ids() if kept is None else kept - snapshot.sets["incomplete"]
     if query.hide:
         kept = (snapshot.everything if kept is None else kept) - set().union(*(snapshot.sets[h] for h in query.hide))
     if not query.search.empty:
@@ -169,7 +174,8 @@ class Page:
     pages: int
     rows: list[dict]
     pinned: list[dict]
-    ranks: dict[int, int]  # entry id -> rank shown (static or dynamic)
+    ranks: dict[int, int | None]  # entry id -> rank shown (static or dynamic); None: an incomplete average
+    incomplete: int = 0  # rows of the board whose average lacks a task (not ranked)
     version: str | None = None  # the suite version these rows belong to
     versions: tuple = ()  # every version of the suite with results (SuiteVersion), current first
 
@@ -197,8 +203,9 @@ def run(snapshot: Snapshot, query: BoardQuery, *, everything: bool = False) -> P
         wanted = {r["id"] for r in shown}
         counted = kept | pinned
         order = (i for i in snapshot.ranked_ids(query.scores) if i in counted)
-        ranks = {i: n for n, i in enumerate(order, 1) if i in wanted}
+        found = {i: n for n, i in enumerate(order, 1) if i in wanted}
+        ranks = {i: found.get(i) for i in wanted}
     else:
-        ranks = {r["id"]: snapshot.static_rank[query.scores][r["id"]] for r in shown}
-    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks, snapshot.version,
-                snapshot.versions)
+        ranks = {r["id"]: r["static_rank"][query.scores] for r in shown}
+    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks, len(snapshot.sets["incomplete"]),
+                snapshot.version, snapshot.versions)

@@ -19,6 +19,7 @@ from podium.eval.suites import SuiteSpec
 from podium.platform import board_changes
 from podium.platform.board_changes import Cursor
 from podium.platform.config import Settings
+from podium.platform.data_notice import notice
 from podium.platform.leaderboard import BoardRow, SuiteVersion, leaderboard, suite_versions
 from podium.platform.models import Flag
 from podium.platform.vocab import MODEL_TYPES
@@ -26,6 +27,7 @@ from podium.record import TaskScore
 from podium.web.board.columns import search_fields
 from podium.web.board.indexes import Indexes
 from podium.web.board.indexes import build as build_indexes
+from podium.web.board.ranking import average_standard_error, rank
 from podium.web.search import Term, field_matches
 
 MODES = ("normalized", "raw")
@@ -38,20 +40,27 @@ def value(row: dict, key: str, mode: str):
         return row["average"][mode]
     if key in row["scores"]:
         return row["scores"][key][mode]
+    if key == "rank":
+        return row["static_rank"][mode]
+    if key == "rank_interval":
+        found = row["rank_interval"][mode]
+        return None if found is None else (found.best, found.worst)
     return row.get(key)
 
 
-def order_key(mode: str):
-    """Best average first, empty averages last, ties by entry id: the static rank order."""
-    return lambda r: (r["average"][mode] is None, -(r["average"][mode] or 0), r["id"])
-
-
-def finish(ranked: dict[str, list[dict]]) -> dict[str, dict[int, int]]:
-    """The step every snapshot ends with, built whole or updated in place: whatever is figured
-    over the whole ranked board, here each mode's static ranks (entry -> place). They live on
-    the snapshot, not in the rows, so an update shares every unchanged row with the previous
-    snapshot, which readers may still hold."""
-    return {mode: {r["id"]: rank for rank, r in enumerate(ordered, 1)} for mode, ordered in ranked.items()}
+def finish(ordered: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The step every snapshot ends with, built whole or updated in place: each score mode's ranks and
+    rank ranges over the whole board (`ranking.rank`; `ordered`: the rows, best first where known),
+    written into the rows; returns each mode's rank order. An update shares its unchanged rows with
+    the previous snapshot and rewrites their rank fields in place (a new average moves every range)."""
+    found = {}
+    for mode, rows in ordered.items():
+        ranking = rank(rows, mode)
+        for row in rows:
+            row["static_rank"][mode] = ranking.ranks.get(row["id"])
+            row["rank_interval"][mode] = ranking.ranges.get(row["id"])
+        found[mode] = ranking.order
+    return found
 
 
 class Snapshot:
@@ -65,14 +74,13 @@ class Snapshot:
 
     def __init__(self, suite: SuiteSpec, ranked: dict[str, list[dict]], cursor: Cursor, version: str | None = None,
                  versions: tuple[SuiteVersion, ...] = (), indexes: Indexes | None = None):
-        """`ranked`: each score mode's rows best first; `indexes`: patched ones (`podium.web.board.changes`),
-        else built from the rows."""
+        """`ranked`: each score mode's rows in rank order, as `finish` left them; `indexes`: patched ones
+        (`podium.web.board.changes`), else built from the rows."""
         self.suite, self.ranked, self.cursor = suite, ranked, cursor  # cursor: how far the change log is applied
         self.version, self.versions = version, versions  # the suite version shown; every version with results
         self.fingerprint = next(_SERIAL)  # what caches of things drawn from this snapshot key on
         self.built_at = time.time()
         self.rows = ranked[MODES[0]]
-        self.static_rank = finish(ranked)  # mode -> entry -> place
         self.by_id = {r["id"]: r for r in self.rows}
         self.everything = set(self.by_id)
         self.indexes = found = indexes or build_indexes(self.rows)
@@ -104,20 +112,25 @@ class Snapshot:
         return self._cached(("params", low, high), compute)
 
     def order(self, key: str, mode: str, descending: bool) -> list[int]:
-        """Entry ids sorted by one column; empty cells last either way, ties in static-rank order."""
+        """Entry ids sorted by one column; empty cells last either way, ties in static-rank order, and
+        incomplete averages after every complete one (their own section: they are not ranked)."""
         def compute():
-            if key == "rank":
-                return self.ranked_ids(mode)[::-1] if descending else self.ranked_ids(mode)
             present = [r for r in self.ranked[mode] if value(r, key, mode) is not None]
-            empty = [r["id"] for r in self.ranked[mode] if value(r, key, mode) is None]
+            empty = [r for r in self.ranked[mode] if value(r, key, mode) is None]
             text = present and isinstance(value(present[0], key, mode), str)
             present.sort(key=(lambda r: value(r, key, mode).lower()) if text else (lambda r: value(r, key, mode)),
                          reverse=descending)
-            return [r["id"] for r in present] + empty
+            both = present + empty
+            return [r["id"] for r in both if r["complete"]] + [r["id"] for r in both if not r["complete"]]
         return self._cached(("order", key, mode, descending), compute)
 
+    def complete_ids(self) -> set[int]:
+        return self._cached(("complete",), lambda: self.everything - self.sets["incomplete"])
+
     def ranked_ids(self, mode: str) -> list[int]:
-        return self._cached(("ranked", mode), lambda: [r["id"] for r in self.ranked[mode]])
+        """Ids of the ranked rows (complete averages), best first."""
+        return self._cached(("ranked", mode),
+                            lambda: [r["id"] for r in self.ranked[mode] if r["static_rank"][mode] is not None])
 
 
 def _raw_average(tasks: dict[str, TaskScore], suite: SuiteSpec) -> float | None:
@@ -126,13 +139,21 @@ def _raw_average(tasks: dict[str, TaskScore], suite: SuiteSpec) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
-    """A platform board row as the web's row, with raw and normalized scores."""
+def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None, notices: dict) -> dict:
+    """A platform board row as the web's row, with raw and normalized scores, the average's standard error
+    and its data notice (`notices`: one per distinct input, shared by the many rows that read alike)."""
     tasks = row.tasks
     scores = {t.key: {"normalized": tasks[t.key].normalized if t.key in tasks else None,
                       "raw": tasks[t.key].raw * 100 if t.key in tasks and tasks[t.key].raw is not None else None}
               for t in suite.tasks}
-    complete = bool(row.average_complete) and all(t.key in tasks for t in suite.tasks if t.in_average)
+    counted = [t for t in suite.tasks if t.in_average]
+    complete = bool(row.average_complete) and all(t.key in tasks for t in counted)
+    statuses = tuple(tasks[t.key].status if t.key in tasks else None for t in counted)
+    differences = {k: v for k, v in row.data_differences.items() if v}
+    key = (statuses, repr(sorted(differences.items())), row.limit)
+    if key not in notices:
+        notices[key] = notice([(t.key, t.title) for t in counted], tasks, differences, row.limit)
+    told = notices[key]
     return {
         "id": row.entry, "job": row.job, "model": row.repo_id, "org": row.repo_id.split("/")[0],
         "type": row.model_type if row.model_type in MODEL_TYPES else "unknown", "precision": row.precision,
@@ -145,7 +166,12 @@ def _entry(row: BoardRow, suite: SuiteSpec, flag: tuple | None) -> dict:
         "available": row.available, "votes": row.votes,
         "revision": row.revision, "hub": row.source == "hub",
         "average": {"normalized": row.average, "raw": _raw_average(tasks, suite)},
-        "complete": complete, "scores": scores,
+        "average_se": {mode: average_standard_error(tasks, counted, mode) for mode in MODES}
+        | ({"normalized": row.average_uncertainty.stderr} if row.average_uncertainty else {}),  # the run's bootstrap
+        "complete": complete, "scores": scores, "static_rank": {}, "rank_interval": {},
+        "deviates": bool(told and told.deviates),
+        "notice": told.summary if told and (told.deviates or not told.complete) else None,
+        "notice_details": told.details if told else (),
     }
 
 
@@ -157,12 +183,13 @@ def entry_rows(session: Session, settings: Settings, suite: SuiteSpec, version: 
     active = Flag.resolved_at.is_(None) if repos is None else Flag.resolved_at.is_(None) & Flag.repo_id.in_(repos)
     flags = {repo: (fid, url) for fid, repo, url in session.execute(
         select(Flag.id, Flag.repo_id, Flag.evidence_url).where(active).order_by(Flag.id))}
-    return board.version, [_entry(r, suite, flags.get(r.repo_id)) for r in board.rows]
+    notices: dict = {}
+    return board.version, [_entry(r, suite, flags.get(r.repo_id), notices) for r in board.rows]
 
 
 def build(session: Session, settings: Settings, suite: SuiteSpec, version: str | None = None) -> Snapshot:
     cursor = board_changes.start(session)
     shown, rows = entry_rows(session, settings, suite, version)
     versions = tuple(suite_versions(session, suite.name))
-    ranked = {mode: sorted(rows, key=order_key(mode)) for mode in MODES}
-    return Snapshot(suite, ranked, cursor, shown or (versions[0].version if versions else None), versions)
+    shown = shown or (versions[0].version if versions else None)
+    return Snapshot(suite, finish(dict.fromkeys(MODES, rows)), cursor, shown, versions)

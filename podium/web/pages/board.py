@@ -13,7 +13,7 @@ from podium.web.api.boards import board_view
 from podium.web.board.columns import all_columns
 from podium.web.board.present import column_json, page_json
 from podium.web.board.query import HIDEABLE, ONLY
-from podium.web.boards import archive, suite_or_404
+from podium.web.boards import archive, comparisons, suite_or_404
 from podium.web.deps import Caller, caller, db, state
 from podium.web.notices import board_notices
 from podium.web.pages.render import page, to_json
@@ -49,13 +49,13 @@ def home(request: Request, who: Caller = Depends(caller)):
 @router.get("/board/{suite}")
 def board(request: Request, suite: str, who: Caller = Depends(caller)):
     if suite in SUITES and not SUITES[suite].has_score_board:
-        return RedirectResponse(SUITES[suite].kind.board_path, status_code=303)  # the kind's own board
+        return RedirectResponse(SUITES[suite].board_path, status_code=303)  # its own board (kind, comparison)
     return _board(request, suite, who)
 
 
 @router.get("/archive")
 def archive_page(request: Request, who: Caller = Depends(caller)):
-    return page(request, "archive.html", who, suites=archive())
+    return page(request, "archive.html", who, suites=archive(), comparisons=comparisons())
 
 
 @router.get("/trends")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from pathlib import Path
 
+from fastapi import APIRouter, Depends, Request
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+import podium.stats
 from podium.eval.normalize import normalize
-from podium.web.boards import archive
+from podium.web.boards import archive, comparisons
 from podium.web.citations import BENCHMARKS, HARNESS, LEADERBOARDS, PODIUM, TASK_CITATIONS
 from podium.web.deps import Caller, caller, state
 from podium.web.pages.render import page
@@ -16,16 +21,29 @@ router = APIRouter(include_in_schema=False)
 EXAMPLE = {"raw": 0.40, "lower_bound": 0.25, "normalized": normalize(0.40, 0.25), "below": normalize(0.20, 0.25)}
 
 
+
+def error_bars_html() -> Markup:
+    """podium/stats/README.md (the formulas of every error bar) as About-page HTML: its title dropped,
+    its sections one level down. Rendered from the one file, so the page cannot drift from it;
+    raw HTML in it is not passed through."""
+    text = (Path(podium.stats.__file__).parent / "README.md").read_text()
+    body = "\n".join("#" + line if line.startswith("##") else line for line in text.splitlines()[1:])
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(body))
+
+
+ERROR_BARS = error_bars_html()
+
+
 @router.get("/about")
 def about(request: Request, who: Caller = Depends(caller)):
-    return page(request, "about.html", who, suites=archive(), example=EXAMPLE, limits=state(request).config.abuse,
-                quota=state(request).config.settings)
+    return page(request, "about.html", who, suites=archive() + comparisons(), example=EXAMPLE,
+                limits=state(request).config.abuse, quota=state(request).config.settings, error_bars=ERROR_BARS)
 
 
 @router.get("/citation")
 def citation(request: Request, who: Caller = Depends(caller)):
     used = {}
-    for suite in archive():
+    for suite in archive() + comparisons():
         for task in suite.tasks:
             key = TASK_CITATIONS.get(task.key)
             if key:

@@ -83,12 +83,27 @@
     return cell;
   }
 
+  function rangeCell(range) {
+    if (!range) return el("td", {class: "num range", title: "incomplete average: not ranked"}, "–");
+    if (!range.estimated) return el("td", {class: "num range point", title: "No standard error recorded: the point rank, not a range"}, `${range.best}`);
+    const text = range.best === range.worst ? `${range.best}` : `${range.best}–${range.worst}`;
+    return el("td", {class: "num range", title: `With 95% probability, all models at once: rank ${range.best} to ${range.worst}`}, text);
+  }
+
+  function averageCell(row) {
+    const td = el("td", {class: "num avg"}, fmt(row.average, "number"));
+    if (row.notice) td.append(" ", el("span", {class: row.complete ? "deviates" : "incomplete", title: row.notice}, row.complete ? "⚠" : "*"));
+    return td;
+  }
+
   function cell(row, col) {
     switch (col.key) {
-      case "rank": return el("td", {class: "num"}, String(row.rank));
+      case "rank": return row.rank === null ? el("td", {class: "num unranked", title: "incomplete average: not ranked"}, "–")
+                                            : el("td", {class: "num"}, String(row.rank));
+      case "rank_interval": return rangeCell(row.rank_interval);
       case "type": return el("td", {title: row.type}, data.icons[row.type] || "❓");
       case "model": return modelCell(row);
-      case "average": return el("td", {class: "num avg", title: row.complete ? "" : "some tasks have no score"}, fmt(row.average, "number") + (row.complete ? "" : "*"));
+      case "average": return averageCell(row);
       default: {
         const value = col.key in row.scores ? row.scores[col.key] : row[col.key];
         return el("td", {class: col.kind === "number" ? "num" : ""}, fmt(value, col.kind, col.key));
@@ -118,17 +133,24 @@
     const cols = visibleColumns();
     $("#board thead").replaceChildren(header(cols));
     const body = [];
+    let section = false;
     for (const row of [...current.pinned, ...current.rows]) {
-      const tr = el("tr", {"data-id": row.id, class: row.pinned ? "pinned" : ""});
+      if (!row.pinned && !row.complete && !section) {  // incomplete averages come last, in their own section
+        section = true;
+        body.push(el("tr", {class: "section"}, el("td", {colspan: cols.length}, "Incomplete averages: a task is missing, so these are not ranked")));
+      }
+      const tr = el("tr", {"data-id": row.id, class: (row.pinned ? "pinned" : "") + (row.complete ? "" : " incomplete")});
       for (const col of cols) tr.append(cell(row, col));
       body.push(tr);
     }
     if (!body.length) {
-      const why = current.board_total ? "No model matches these filters." : "No results on this board yet: submitted models appear here when their evaluation finishes.";
+      const why = !current.board_total ? "No results on this board yet: submitted models appear here when their evaluation finishes."
+        : current.board_incomplete && !current.incomplete ? `No complete average matches: ${hiddenIncomplete()}.` : "No model matches these filters.";
       body.push(el("tr", {}, el("td", {colspan: cols.length, class: "empty"}, why)));
     }
     $("#board tbody").replaceChildren(...body);
-    $("#count").textContent = `${current.total} of ${current.board_total} models` + (current.pinned.length ? `, ${current.pinned.length} pinned` : "");
+    $("#count").textContent = `${current.total} of ${current.board_total} models` + (current.pinned.length ? `, ${current.pinned.length} pinned` : "")
+      + (current.board_incomplete && !current.incomplete ? `; ${hiddenIncomplete()}` : "");
     $("#page-label").textContent = `page ${current.page} of ${current.pages}`;
     $("#prev").disabled = current.page <= 1;
     $("#next").disabled = current.page >= current.pages;
@@ -136,6 +158,11 @@
     versionPicker();
     if (!document.body.dataset.ready) performance.mark("board-ready");  // time to interactive (benchmarks/web.py)
     document.body.dataset.ready = "1";
+  }
+
+  function hiddenIncomplete() {
+    const n = current.board_incomplete;
+    return `${n} ${n === 1 ? "model whose average lacks a task is" : "models whose averages lack a task are"} not ranked and hidden (tick "show" under Incomplete averages)`;
   }
 
   // ---- controls ---------------------------------------------------------------------------
@@ -168,6 +195,7 @@
       const chosen = new Set(list(name));
       for (const box of $$(`input[name=${name}]`)) box.checked = chosen.has(box.value);
     }
+    $("#show-incomplete").checked = state.incomplete === "show";
     $("#params-min").value = stepIndex(state.params_min, 0);
     $("#params-max").value = stepIndex(state.params_max, steps.length - 1);
     sliderLabel();
@@ -203,6 +231,7 @@
       delete state.preset;
       sliderLabel();
     });
+    $("#show-incomplete").addEventListener("change", (e) => change(() => { if (e.target.checked) state.incomplete = "show"; else delete state.incomplete; }));
     $("#params-min").addEventListener("change", slide);
     $("#params-max").addEventListener("change", slide);
     for (const b of $$(".preset")) b.addEventListener("click", () => change(() => {

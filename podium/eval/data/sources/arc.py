@@ -6,6 +6,7 @@ from pathlib import Path
 
 from podium.eval.data.registry import OfflineSource, register
 from podium.eval.data.sources._io import dataset_dict, read_jsonl, write_jsonl
+from podium.stats.averages import Deviation
 
 _FIELDS = ("id", "question", "choices", "answerKey")
 
@@ -63,6 +64,7 @@ register(
         "train_filtered_1056.jsonl (HF ai2_arc schema, one JSON object per line). ARC-Easy is not supplied.",
         differences="The few-shot pool is a filtered subset of ARC-Challenge train (1,056 of 1,119 items), "
         "so the 25 sampled few-shot examples differ from the leaderboard's.",
+        deviations=(Deviation("substitute_split", "few-shot examples from a filtered subset of the train split"),),
         fixture=_fixture,
     )
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from podium.eval.data.registry import OfflineSource, register
 from podium.eval.data.sources._io import dataset_dict, read_jsonl, write_jsonl
+from podium.stats.averages import Deviation
 
 SAMPLE = "hellaswag/val_sample_1000.jsonl"
 FULL = "hellaswag/derived/hellaswag_val_full.txt.bz2"
@@ -140,6 +141,9 @@ register(
         "9,042 validation items rebuilt from llama.cpp's pre-cleaned text (leaderboard: the 39,905-item train "
         "split), so the 10 sampled shots differ (their prompts render as lm-eval would; ind, source_id and "
         "split_type are blank).",
+        deviations=(Deviation("sample", "1,000 of the 10,042 validation questions"),
+                    Deviation("substitute_split", "few-shot examples from the other validation questions "
+                              "instead of the train split")),
         fixture=_fixture,
     )
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from podium.eval.data.registry import OfflineSource, register
 from podium.eval.data.sources._io import dataset_dict, read_json, write_json
+from podium.stats.averages import Deviation
 
 # hub split -> raw file
 _SPLITS = {
@@ -94,6 +95,7 @@ register(
         "datasets/*.json files can be dropped in under these names).",
         differences="Only 15 stories (5 per domain: 5 murder-mystery, 20 object-placement and 5 team-allocation "
         "questions) instead of 250/256/250, so MuSR scores are not comparable with the leaderboard's.",
+        deviations=(Deviation("sample", "30 of the 756 questions, from 15 stories"),),
         fixture=_fixture,
     )
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from podium.eval.data.registry import OfflineSource, register
 from podium.eval.data.sources._io import dataset_dict, read_jsonl, write_jsonl
+from podium.stats.averages import Deviation
 
 
 def _features():
@@ -64,6 +65,7 @@ register(
         "(one {qID, sentence, option1, option2, answer} object per line).",
         differences="The few-shot pool is train_l (10,234 items) instead of train_xl (40,398), which is "
         "missing, so the 5 sampled shots differ from the leaderboard's. No test split (its labels are hidden).",
+        deviations=(Deviation("substitute_split", "few-shot examples from train_l instead of train_xl"),),
         fixture=_fixture,
     )
 )

@@ -8,16 +8,16 @@ one transaction fold into one) that the replicas LISTEN to; on SQLite they poll 
 log keeps the newest RETAIN changes; a replica further behind than that rebuilds its board.
 The trigger list is a frozen copy as of this revision.
 
-Revision ID: 0011
-Revises: 0005
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 23:45:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0005'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -52,6 +52,12 @@ def test_an_updated_board_is_the_board_a_rebuild_makes(synthetic_web):
     assert boards.rebuilds == 1 and boards.updates == 2
     with synthetic_web.app.state.web.read_factory() as session:
         _same(updated, build(session, synthetic_web.app.state.web.config.settings, suite))
+    with transaction(synthetic_web.factory) as session:  # nothing ranking reads: the ranks are kept, not redone
+        moderation.flag_model(session, rows[20]["model"], "contaminated", operator)
+    flagged = boards.get(suite)
+    assert flagged.by_id[rows[20]["id"]]["flagged"] and boards.updates == 3
+    with synthetic_web.app.state.web.read_factory() as session:
+        _same(flagged, build(session, synthetic_web.app.state.web.config.settings, suite))
 
 
 def _publish(db, settings, folder) -> None:

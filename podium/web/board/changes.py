@@ -3,7 +3,8 @@
 A new result, flag or vote touches a few entries: their rows are read again (the platform's
 leaderboard query restricted to them), put in place in each rank order by bisection, and the
 indexes patched (`podium.web.board.indexes`); `snapshot.finish` then ranks the board again
-(ranks and rank ranges over every row, as a build does). A rebuild is
+(ranks and rank ranges over every row, as a build does), unless what ranking reads is unchanged
+(a flag, a vote, a pick). A rebuild is
 asked for instead when the log no longer holds what the board missed, when the board's
 version stopped being the current one, or when so many entries changed that a rebuild is as
 quick.
@@ -62,4 +63,17 @@ def refresh(session: Session, settings: Settings, snap: Snapshot, version: str |
         for row in fresh:
             bisect.insort(ordered, row, key=key)
         ranked[mode] = ordered
-    return Snapshot(snap.suite, finish(ranked), batch.cursor, shown, versions, patch(snap.indexes, before, fresh))
+    if _ranked_alike(before, fresh):  # a flag, a vote, a pick: same places, same ranges, no ranking to redo
+        for row in fresh:
+            was = snap.by_id[row["id"]]
+            row["static_rank"], row["rank_interval"] = was["static_rank"], was["rank_interval"]
+    else:
+        ranked = finish(ranked)
+    return Snapshot(snap.suite, ranked, batch.cursor, shown, versions, patch(snap.indexes, before, fresh))
+
+
+def _ranked_alike(before: list[dict], after: list[dict]) -> bool:
+    """Whether the same entries are on the board with what ranking reads unchanged."""
+    def inputs(rows):
+        return sorted((r["id"], r["complete"], r["average"], r["average_se"]) for r in rows)
+    return len(before) == len(after) and inputs(before) == inputs(after)

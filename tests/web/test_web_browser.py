@@ -55,7 +55,7 @@ def column(page, title: str) -> list[str]:
         const heads = [...document.querySelectorAll('#board thead th')]
           .map((th) => th.innerText.replace(/[▲▼]/g, '').trim());
         const i = heads.indexOf(title);
-        return [...document.querySelectorAll('#board tbody tr')].map((tr) => tr.children[i].innerText);
+        return [...document.querySelectorAll('#board tbody tr[data-id]')].map((tr) => tr.children[i].innerText);
     }""", title)
 
 

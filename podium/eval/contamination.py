@@ -42,7 +42,7 @@ MIN_HALF_WORDS = 4
 """Questions whose second half is shorter are not checked for reproduction (too easy to guess)."""
 REPRODUCTION_RATE_MIN = 0.2
 REPRODUCTION_ITEMS_MIN = 2
-GEN_TOKENS = 48
+GEN_TOKENS = 32
 """Tokens greedy decoding may write: enough for `REPRODUCE_WORDS` words in any tokenizer seen so far."""
 METHOD = (f"v1: gap >= {GAP_MIN} nats/byte and z >= {GAP_Z_MIN}, or >= {REPRODUCTION_RATE_MIN:.0%} of "
           f">= {REPRODUCTION_ITEMS_MIN} items reproduce {REPRODUCE_WORDS} words")

@@ -13,13 +13,6 @@ from podium.eval import contamination as rules
 from podium.record import ContaminationSignal
 
 
-def _leaves(tasks: dict) -> list:
-    out = []
-    for value in tasks.values():
-        out += _leaves(value) if isinstance(value, dict) else [value]
-    return out
-
-
 def _text(task, doc) -> str:
     """The question as the model reads it; a partial-evaluation task (WinoGrande) names one of its
     choices instead, so its text is the correct choice followed by the shared continuation."""
@@ -44,10 +37,8 @@ def _reference(task) -> tuple[str | None, list]:
 
 def questions(lm_eval_task: str, manager) -> tuple[list[str], list[str], str | None]:
     """Sampled test questions, sampled reference questions and the reference's split name(s)."""
-    from lm_eval.tasks import get_task_dict
-
     test, reference, splits = [], [], set()
-    for task in _leaves(get_task_dict([lm_eval_task], manager)):
+    for task in manager.load([lm_eval_task])["tasks"].values():  # a group's leaf tasks
         test += [_text(task, doc) for doc in task.eval_docs]
         split, docs = _reference(task)
         if split:

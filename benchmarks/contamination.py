@@ -98,6 +98,9 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     data, root = Path(args.data), Path(args.root)
+    import torch
+
+    torch.set_num_threads(1)  # tiny models: more threads only spin against each other on a shared machine
     t0 = time.monotonic()
     qs = questions(data)
     rows = []

@@ -1,5 +1,6 @@
 """`podium eval --contamination` flags a tiny model trained on a task's test questions and not one
-trained on other text, and stores the signal in results.json, where the run record reads it back.
+trained on other text, and stores the signal in results.json, where the run record reads it back
+(the first through the command line, the second through the runner).
 
 Both models are tiny GPT-2s trained the same way (`workshop.memorised`, seconds of CPU each): one on
 the GSM8K test questions the check samples (what a model that saw the test set saw), the other on
@@ -19,6 +20,7 @@ from podium.eval.suites import get_suite
 from podium.eval.taskindex import task_manager
 from podium.record import RunRecord
 from podium.settings import current
+from support.cli import podium
 from workshop.corpus import corpus_lines
 from workshop.memorised import train_on
 
@@ -42,6 +44,7 @@ def models(tmp_path_factory, eval_data_dir, sampled):
 
 
 def _signal(model, data, out):
+    """Through the runner, as the worker's evaluator runs it."""
     run_evaluation(EvalRequest(model=str(model), output=out, suite="openllm-v1", tasks=[TASK], limit=1,
                                data_dir=data, device="cpu", gen_kwargs={"max_gen_toks": 8}, contamination=True))
     record = RunRecord.from_json(json.loads((out / "results.json").read_text())["podium"])
@@ -49,7 +52,12 @@ def _signal(model, data, out):
 
 
 def test_a_model_trained_on_the_test_questions_is_flagged(models, eval_data_dir, sampled, tmp_path):
-    signal = _signal(models["memorised"], eval_data_dir, tmp_path / "memorised")
+    out = tmp_path / "memorised"
+    proc = podium("eval", "--model", str(models["memorised"]), "--suite", "openllm-v1", "--tasks", TASK, "--limit", "1",
+                  "--data-dir", str(eval_data_dir), "--gen-kwargs", "max_gen_toks=8", "--output", str(out),
+                  "--contamination")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    signal = RunRecord.from_json(json.loads((out / "results.json").read_text())["podium"]).tasks[TASK].contamination
     assert signal.flagged, signal
     assert signal.test_items == len(sampled[0]) and signal.reference_split == "train"
     assert signal.gap > 0

@@ -69,6 +69,8 @@ class EvalRequest:
     base_revision: str | None = None
     quantization: str | None = None
     """8bit, 4bit (bitsandbytes, at load time), gptq or awq (pre-quantized); CUDA only."""
+    contamination: bool = False
+    """Also compute each task's contamination signal (`podium.eval.contamination`)."""
 
 
 def _check_request(req: EvalRequest) -> None:

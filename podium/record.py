@@ -58,6 +58,34 @@ class SubtaskScore:
 
 
 @dataclass(frozen=True)
+class ContaminationSignal:
+    """Whether the model knows a task's test questions better than questions of the same style it was
+    allowed to see (`podium.eval.contamination`): a signal shown beside the score, never a verdict."""
+
+    test_items: int
+    reference_items: int
+    reference_split: str | None
+    """Where the reference questions came from (the task's train, dev or validation split); None: none."""
+    test_loglik: float | None
+    """Mean log-likelihood per UTF-8 byte of the test questions (nats; closer to 0 is more familiar)."""
+    reference_loglik: float | None
+    gap: float | None
+    """test_loglik - reference_loglik: above 0 the test questions are more familiar than the reference."""
+    gap_z: float | None
+    """The gap over its standard error (Welch), so a gap of a few noisy items does not flag."""
+    reproduced: int
+    reproduction_items: int
+    """Test items long enough to check; `reproduced` of them greedy decoding continued word for word."""
+    flagged: bool
+    method: str
+    """The rule and thresholds that set `flagged` (`podium.eval.contamination.METHOD`)."""
+
+    @property
+    def reproduction_rate(self) -> float | None:
+        return self.reproduced / self.reproduction_items if self.reproduction_items else None
+
+
+@dataclass(frozen=True)
 class TaskScore:
     """One column of a suite for one model: the raw metric, its normalized score and how sure it is."""
 
@@ -86,6 +114,8 @@ class TaskScore:
     """A 95% interval of `raw`."""
     interval_method: str | None = None
     """How the intervals were computed: "wilson" (one right/wrong set of independent questions) or "bootstrap"."""
+    contamination: ContaminationSignal | None = None
+    """The contamination signal, where the run computed one (`podium eval --contamination`)."""
 
     @property
     def ok(self) -> bool:
@@ -95,12 +125,16 @@ class TaskScore:
         """Shallow, field by field (boards serialise thousands; `asdict` deep-copies every value)."""
         data = {name: getattr(self, name) for name in _TASK_FIELDS}
         data["subtasks"] = {name: {f: getattr(sub, f) for f in _SUBTASK_FIELDS} for name, sub in self.subtasks.items()}
+        data["contamination"] = None if self.contamination is None else asdict(self.contamination)
         return data
 
     @classmethod
     def from_json(cls, data, where: str = "a task score") -> TaskScore:
         if not isinstance(data, dict):
             raise RecordError(f"{where} is not a JSON object (run record schema {SCHEMA}).")
+        signal = data.get("contamination")
+        if signal is not None:
+            data = {**data, "contamination": _build(ContaminationSignal, signal, f"{where}, contamination")}
         subtasks = data.get("subtasks") or {}
         if not subtasks:
             return _build(cls, data, where)
@@ -133,7 +167,7 @@ def uncertainty_to_json(uncertainty: AverageUncertainty | None) -> dict | None:
     return None if uncertainty is None else uncertainty.to_json()
 
 
-_TASK_FIELDS = tuple(f.name for f in fields(TaskScore) if f.name != "subtasks")
+_TASK_FIELDS = tuple(f.name for f in fields(TaskScore) if f.name not in ("subtasks", "contamination"))
 _SUBTASK_FIELDS = tuple(f.name for f in fields(SubtaskScore))
 
 

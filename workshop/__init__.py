@@ -12,6 +12,7 @@ Module map:
   corpus.py     local text for the tokenizers and the training, with built-in fallbacks
   training.py   brief seeded training (AdamW, cosine decay) and held-out loss
   trained.py    TrainedModels: cached, briefly trained tiny models sharing one tokenizer (tracing)
+  memorised.py  train_on: a tiny GPT-2 trained on chosen texts (the contamination check's positives and negatives)
   derive.py     derived-model helpers: weight noise, permuted units, rotated residual, retrained block,
                 narrower MLP, one more block
   synthetic.py  add_entries: thousands of realistic finished board entries, bulk-inserted

@@ -64,6 +64,7 @@ def _run(args) -> int:
         base_model=args.base_model,
         base_revision=args.base_revision,
         quantization=args.quantization,
+        contamination=args.contamination,
     )
     bar = tqdm(desc="podium eval", unit="task", file=sys.stderr)
 
@@ -108,6 +109,8 @@ def register(subparsers) -> None:
     p.add_argument("--base-revision", help="the base's pinned revision (hub commit, or a local folder's content hash)")
     p.add_argument("--quantization", help="8bit or 4bit (bitsandbytes), gptq or awq (pre-quantized); CUDA only")
     p.add_argument("--chat-template", action="store_true", help="apply the tokenizer's chat template (v2 style)")
+    p.add_argument("--contamination", action="store_true",
+                   help="also compute each task's contamination signal (a few dozen extra items per task; see README)")
     p.add_argument("--gen-kwargs", help="override generation settings, e.g. max_gen_toks=64 (off-protocol, recorded)")
     p.add_argument("--trace-base", help="tracing suite: the base model of the match test "
                    "(default PODIUM_TRACE_BASE, else openai-community/gpt2)")

@@ -8,6 +8,8 @@
   scoring    lm-eval's results -> the record's TaskScores (normalize: the arithmetic)
   details    per-sample parquet files, written and read in one place
   summary    the table `podium eval` prints
+  contamination        the contamination signal's rules and thresholds (pure), and
+  contamination_check  its runner hook (`--contamination`): sample a task's questions, ask the loaded model
   command    `EvalCommand`: the `podium eval` command line the worker runs and entry pages reproduce
   versions   a run's suite version: definition, resolved task configs and data hashes, digested
   verify/    `podium verify`: re-run a seeded sample of a result's documents, report agreement

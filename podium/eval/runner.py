@@ -61,14 +61,14 @@ class EvalRequest:
     extra_model_args: dict = field(default_factory=dict)
     trace_base: str | None = None
     """Base model of the tracing suite's match test (default: PODIUM_TRACE_BASE, else GPT-2)."""
-    data_sources: str | None = None
-    """Each task's data source, `task=source,...` (see podium.eval.data.origins); default PODIUM_DATA_SOURCES."""
     weights: str = "original"
     """"adapter" or "delta": `model` is applied to `base_model` (pinned by `base_revision`), see eval/weights."""
     base_model: str | None = None
     base_revision: str | None = None
     quantization: str | None = None
     """8bit, 4bit (bitsandbytes, at load time), gptq or awq (pre-quantized); CUDA only."""
+    contamination: bool = False
+    """Also compute each task's contamination signal (`podium.eval.contamination`)."""
 
 
 def _check_request(req: EvalRequest) -> None:
@@ -76,8 +76,6 @@ def _check_request(req: EvalRequest) -> None:
         raise UsageError(f"Unknown backend '{req.backend}'.", hint=f"Choose among: {', '.join(BACKENDS)}.")
     if req.dtype not in ("auto", *DTYPES):
         raise UsageError(f"Unknown dtype '{req.dtype}'.", hint=f"Choose among: auto, {', '.join(DTYPES)}.")
-    if req.backend == "vllm":
-        require_vllm(req.gpus)
     if req.backend == "vllm":
         require_vllm(req.gpus)
     if req.limit is not None and req.limit <= 0:

@@ -70,7 +70,8 @@ class Settings(BaseModel):
     )
     eval_limit: int | None = Field(None, description="Passed as --limit (documents per task) when set.")
     eval_extra_args: list[str] = Field(
-        default_factory=list, description="Appended to every evaluation, e.g. [--device, cuda, --batch-size, '8']."
+        default_factory=list, description="Appended to every evaluation, e.g. [--device, cuda, --batch-size, '8']; "
+        "[--contamination] adds each task's contamination signal to its score (README)."
     )
     log_tail_lines: int = 40
 

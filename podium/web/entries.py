@@ -8,6 +8,7 @@ from dataclasses import asdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from podium.eval import contamination
 from podium.eval.command import EvalCommand
 from podium.eval.suites import SUITES, SuiteSpec
 from podium.platform.data_notice import in_average, notice
@@ -53,7 +54,7 @@ def reproduce_command(sub: Submission, provenance: Provenance | None) -> str:
 
 SCORE_FIELDS = ("key", "title", "metric", "raw", "normalized", "stderr", "n_samples", "lower_bound", "status", "error",
                 "private", "in_average", "subtasks", "normalized_stderr", "ci_low", "ci_high", "raw_ci_low",
-                "raw_ci_high", "interval_method")
+                "raw_ci_high", "interval_method", "contamination")
 
 
 def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
@@ -66,11 +67,14 @@ def task_scores(suite: SuiteSpec | None, result: Result | None) -> list[dict]:
         score = tasks.get(key)
         if score is not None:
             shown = asdict(score)
-            rows.append({name: shown[name] for name in SCORE_FIELDS})
+            signal = score.contamination
+            rows.append({**{name: shown[name] for name in SCORE_FIELDS},
+                         "contamination_note": None if signal is None else contamination.summary(signal)})
             continue
         spec = next(t for t in specs if t.key == key)
         rows.append({**dict.fromkeys(SCORE_FIELDS), "key": key, "title": spec.title, "lower_bound": spec.lower_bound,
-                     "status": "not run", "private": spec.private, "in_average": spec.in_average, "subtasks": {}})
+                     "status": "not run", "private": spec.private, "in_average": spec.in_average, "subtasks": {},
+                     "contamination_note": None})
     return rows
 
 
@@ -122,6 +126,7 @@ def entry_detail(session: Session, submission_id: int) -> dict:
             "created_at": result.created_at, "tasks": scores, "suite_version": result.suite_version,
             "suite_version_current": result.suite_version == suite_versions(session, sub.suite)[0].version,
             "notice": average_notice_of(suite, result, provenance),
+            "contamination_meaning": contamination.MEANING if any(t["contamination"] for t in scores) else None,
         },
         "provenance": {**_provenance_view(sub, suite, provenance),
                        "missing_tasks": [t["key"] for t in scores if t["status"] not in ("ok", "not run")]},

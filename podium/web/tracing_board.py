@@ -91,7 +91,8 @@ def provenance_checks(session: Session, limit: int = 200) -> list[dict]:
     """The worker's checks of declared bases (results whose provenance has `base_check`), newest first."""
     query = (select(Model.repo_id, Submission.id, Submission.suite, Result.provenance)
              .join(Submission, Submission.model_id == Model.id).join(Result, Result.submission_id == Submission.id)
-             .where(Model.base_model.is_not(None), Model.weight_type == "Original")
+             .where(Model.base_model.is_not(None), Model.weight_type == "Original",
+                    Result.provenance["base_check"].as_string().is_not(None))  # before the limit: only checked ones
              .order_by(Result.id.desc()).limit(limit))
     checks = []
     for repo_id, entry, suite, prov in session.execute(query):

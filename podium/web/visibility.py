@@ -90,7 +90,7 @@ def spec_of(suite: str, key: str) -> TaskSpec | None:
 # (a test checks the list against the app's routes).
 SITE_ROOTS = ("about", "account", "api", "archive", "board", "charts", "citation", "compare", "docs", "entries",
               "jobs", "login", "logout", "openapi.json", "queue", "signup", "static", "submit", "tracing", "trends",
-              "workers")
+              "variants", "workers")
 _SITE_ROOTS_ALTERNATION = "|".join(re.escape(r) for r in SITE_ROOTS)
 ABSOLUTE_PATH = re.compile(rf"(?<![\w.:/~<>-])/(?!(?:{_SITE_ROOTS_ALTERNATION})(?:[/?#\s).,;:]|$))"
                            r"(?:[\w.+@~-]+/)*[\w.+@~-]+/?")

@@ -21,6 +21,7 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
     assert set(record.tasks) == {"arc_challenge", "gsm8k"}
     assert results["results"]["arc_challenge"]["acc_norm,none"] == record.tasks["arc_challenge"].raw
     assert record.average_complete is True and record.suite_version
+    assert all(score.contamination is None for score in record.tasks.values())  # off unless --contamination
     prov = record.provenance
     assert prov.versions["lm_eval"] == "0.4.13"
     assert prov.data.files and all(len(h) == 64 for h in prov.data.files.values())

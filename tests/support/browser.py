@@ -3,7 +3,8 @@
 `browser`: Debian's chromium at CHROMIUM, headless; without it or Playwright the tests skip, and
 under CI they fail (`support.ci`). `page`: a fresh page that fails its test on any JavaScript error.
 `serve`: the real app served by uvicorn on 127.0.0.1 in a thread, for browser tests that need a
-board of their own rather than the shared `podium serve --demo` (`support.web.live`).
+board of their own rather than the shared `podium serve --demo` (`support.web.live`). `column` and
+`model_names` read the rendered board.
 """
 
 from __future__ import annotations
@@ -66,3 +67,18 @@ def serve(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join()
+
+
+def column(page, title: str) -> list[str]:
+    """The cells of the board column with this header, top to bottom (model rows only: no section
+    or empty-board rows)."""
+    return page.evaluate("""(title) => {
+        const heads = [...document.querySelectorAll('#board thead th')]
+          .map((th) => th.innerText.replace(/[▲▼]/g, '').trim());
+        const i = heads.indexOf(title);
+        return [...document.querySelectorAll('#board tbody tr[data-id]')].map((tr) => tr.children[i].innerText);
+    }""", title)
+
+
+def model_names(page) -> list[str]:
+    return page.locator("#board tbody td.model > a:first-of-type").all_inner_texts()

@@ -14,7 +14,7 @@ import pytest
 from podium.eval.suites import SUITES
 from podium.paths import REPO_ROOT
 from podium.platform.db import transaction
-from support.browser import browser, page  # noqa: F401
+from support.browser import browser, column, model_names, page  # noqa: F401
 from support.web import BROKEN_MODEL, LIVE_SUITE, LIVE_TASK, PASSWORD, add_user, live, live_started  # noqa: F401
 from workshop.synthetic import add_entries
 
@@ -43,20 +43,6 @@ def open_board(page, live, query: str = "") -> None:
     averages are hidden unless `incomplete=show` is in the query."""
     page.goto(live.url("/" + query))
     page.wait_for_selector("body[data-ready='1']")
-
-
-def model_names(page) -> list[str]:
-    return page.locator("#board tbody td.model > a:first-of-type").all_inner_texts()
-
-
-def column(page, title: str) -> list[str]:
-    """The cells of the board column with this header, top to bottom."""
-    return page.evaluate("""(title) => {
-        const heads = [...document.querySelectorAll('#board thead th')]
-          .map((th) => th.innerText.replace(/[▲▼]/g, '').trim());
-        const i = heads.indexOf(title);
-        return [...document.querySelectorAll('#board tbody tr')].map((tr) => tr.children[i].innerText);
-    }""", title)
 
 
 def poll(check, what: str, tries: int = 100):

@@ -8,6 +8,7 @@ task whose data is missing is recorded as unavailable and the rest still runs.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from podium.errors import DataMissingError, ModelLoadError, OutOfMemoryError, PodiumError
@@ -88,6 +89,18 @@ def run_groups(specs) -> list[tuple[str, int | None, list]]:
     return [(name, shots, members) for (name, shots), members in groups.items()]
 
 
+def contamination(lm, name: str, req, manager, timings: dict):
+    """The task's contamination signal when the run asked for it (`--contamination`), timed apart."""
+    if not req.contamination:
+        return None
+    from podium.eval.contamination_check import check
+
+    started = time.monotonic()
+    signal = check(lm, name, manager)
+    timings[f"{name}:contamination"] = round(time.monotonic() - started, 3)
+    return signal
+
+
 def _merge_lm_eval(block: dict, out: dict) -> None:
     for key in LM_EVAL_KEYS:
         if key in out:
@@ -125,6 +138,7 @@ class LmEvalKind(SuiteKind):
             try:
                 with plan.serving(members):
                     out = evaluate_task(lm, name, shots, req, manager)
+                    signal = contamination(lm, name, req, manager, timings)
             except DataMissingError as err:
                 for spec in members:
                     scores[spec.key] = missing_score(spec, "unavailable", err.render(), err.kind)
@@ -134,10 +148,10 @@ class LmEvalKind(SuiteKind):
                     raise OutOfMemoryError(f"Ran out of memory during task '{name}'.",
                                            hint="Try a smaller --batch-size or dtype.") from None
                 raise
-            timings[name] = round(time.monotonic() - started, 3)
+            timings[name] = round(time.monotonic() - started - timings.get(f"{name}:contamination", 0.0), 3)
             _merge_lm_eval(lm_eval_block, out)
             for spec in members:
-                scores[spec.key] = score_task(spec, out)
+                scores[spec.key] = replace(score_task(spec, out), contamination=signal)
                 if (task := run_task(spec, out)) is not None:  # kept for the error bars, private tasks too
                     outcomes[spec.key] = task
             if not any(spec.private for spec in members):  # a private task's samples never leave the run

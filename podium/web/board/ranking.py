@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 from podium.eval.spec import TaskSpec
 from podium.record import TaskScore
@@ -25,8 +27,9 @@ JOINT = True
 Z = z_value(CONFIDENCE)  # computed once: ten thousand rows ask for it
 
 
-@dataclass(frozen=True)
-class RankRange:
+class RankRange(NamedTuple):
+    """A named tuple, not a dataclass: a board of 100,000 rows makes one per row on every new result."""
+
     best: int
     worst: int
     estimated: bool
@@ -58,17 +61,18 @@ def rank(rows: Sequence[dict], mode: str) -> Ranking:
     """Ranks and rank intervals of the complete rows in score mode `mode` (rows need id, complete,
     average[mode] and average_se[mode]; already in rank order, the sort costs one pass)."""
     order = sorted(rows, key=order_key(mode))
-    counted = order[:sum(1 for r in rows if ranked(r, mode))]  # the ranked rows lead the order
-    ranks = {r["id"]: n for n, r in enumerate(counted, 1)}
+    counted = order[:sum(1 for r in order if ranked(r, mode))]  # the ranked rows lead the order
+    ids = [r["id"] for r in counted]
+    ranks = dict(zip(ids, range(1, len(ids) + 1)))
     if not counted:
         return Ranking(order, ranks, {})
     errors = [r["average_se"][mode] for r in counted]
     found = rank_intervals([r["average"][mode] for r in counted], [0.0 if e is None else e for e in errors],
                            CONFIDENCE, JOINT)
-    ranges = {}
-    for (n, row), error, best, worst in zip(enumerate(counted, 1), errors, found.rank_lo.tolist(),
-                                            found.rank_hi.tolist(), strict=True):
-        ranges[row["id"]] = RankRange(best, worst, True) if error is not None else RankRange(n, n, False)
+    ranges = dict(zip(ids, map(RankRange._make, zip(found.rank_lo.tolist(), found.rank_hi.tolist(), repeat(True)))))
+    for n, (entry, error) in enumerate(zip(ids, errors), 1):
+        if error is None:
+            ranges[entry] = RankRange(n, n, False)
     return Ranking(order, ranks, ranges)
 
 

@@ -12,6 +12,7 @@ from podium.eval.suites import SUITES
 from podium.platform.db import transaction
 from podium.platform.models import Result
 from podium.record import TaskScore
+from support.browser import browser, page, serve  # noqa: F401
 from support.web import make_web
 from workshop.synthetic import add_entries
 
@@ -64,3 +65,14 @@ def test_the_about_page_explains_the_signal_and_its_thresholds(entries):
     about = w.client.get("/about").text
     assert 'id="contamination"' in about and "podium eval --contamination" in about
     assert f"{contamination.GAP_MIN} nats per byte" in about
+
+
+@pytest.mark.browser
+def test_a_visitor_sees_the_signal_in_the_browser(entries, page):
+    w, ids = entries
+    with serve(w.app) as url:
+        page.goto(f"{url}/entries/{ids[0]}")
+        flagged = page.locator(".contamination.flagged")
+        assert flagged.count() == 1 and "Contamination signal: flagged" in flagged.inner_text()
+        assert "familiarity gap" in flagged.inner_text()
+        assert page.locator("a[href='/about#contamination']").count() >= 1

@@ -141,8 +141,9 @@ def make_plan(options: VerifyOptions) -> Plan:
     suite = get_suite(record.suite)
     if suite.kind.name != "lm-eval":
         raise UsageError(f"`podium verify` re-runs lm-eval suites; {record.suite} is a {record.kind} suite.")
-    if dict(record.provenance.run.seeds) != SEEDS:
-        raise VerifyRefused(f"The result was computed with seeds {dict(record.provenance.run.seeds)}; this Podium "
+    lm_eval_seeds = {key: record.provenance.run.seeds.get(key) for key in SEEDS}  # not the error bars' seed
+    if lm_eval_seeds != SEEDS:
+        raise VerifyRefused(f"The result was computed with seeds {lm_eval_seeds}; this Podium "
                             f"runs lm-eval with {SEEDS}.", hint="Verify it with the Podium version that wrote it.")
     if not record.details:
         raise UsageError(f"{folder} has no per-document details to compare (private tasks keep none).")

@@ -39,11 +39,11 @@ SUITES = {
     ),
     "openllm-v2": Suite(
         tasks=(
-            ("leaderboard_bbh", None, 2, "ll"),  # 24 subtasks, 3-shot from the task config
+            ("leaderboard_bbh", None, 1, "ll"),  # 24 subtasks, 3-shot from the task config
             ("leaderboard_mmlu_pro", None, 10, "ll"),  # 5-shot, 10 choices
             ("leaderboard_musr", None, 5, "ll"),  # 3 subtasks; the data folder holds 5 docs each
             ("leaderboard_math_hard", None, 1, "gen"),  # 7 subtasks, 4 fixed shots shared by every problem
-            ("leaderboard_ifeval", None, 4, "gen"),
+            ("leaderboard_ifeval", None, 3, "gen"),
         ),
         spec=ToySpec("llama", layers=4, width=256, heads=4, context=4096, vocab=16384, broad_corpus=True),
         model_dir="llama-4x256-4k-16k",

@@ -296,7 +296,7 @@ def main(argv=None) -> int:
                             if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
         compare(tasks, kind, res.hf.responses, res.podium.responses, res)
         results.append(res)
-        print_task(res, shots, lim)
+        print_task(res, tasks[0].get_config("num_fewshot") if shots is None else shots, lim)
 
     print_summary(results, suite.absent)
     if args.json:

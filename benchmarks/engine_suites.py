@@ -1,7 +1,7 @@
 """The engine benchmark's suites: which lm-eval tasks it measures, at which limits, on which model.
 
 v1 runs on a GPT-2-small-shaped model (its prompts fit 1,024 positions). v2's prompts do not:
-MuSR's narratives run to about 2,000 tokens and MATH Lvl 5 reserves 1,024 new tokens, so v2
+MuSR's prompts run to 1,546 tokens with its tokenizer and MATH Lvl 5 reserves 1,024 new tokens, so v2
 uses a small Llama with 4,096 positions (Llama tokenizers prepend BOS, the other lm-eval path).
 """
 

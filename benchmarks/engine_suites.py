@@ -41,7 +41,7 @@ SUITES = {
         tasks=(
             ("leaderboard_bbh", None, 1, "ll"),  # 24 subtasks, 3-shot from the task config
             ("leaderboard_mmlu_pro", None, 10, "ll"),  # 5-shot, 10 choices
-            ("leaderboard_musr", None, 5, "ll"),  # 3 subtasks; the data folder holds 5 docs each
+            ("leaderboard_musr", None, 5, "ll"),  # 3 subtasks, 0-shot, 5 docs each (the data folder has 5-10)
             ("leaderboard_math_hard", None, 1, "gen"),  # 7 subtasks, 4 fixed shots shared by every problem
             ("leaderboard_ifeval", None, 3, "gen"),
         ),

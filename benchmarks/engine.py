@@ -17,7 +17,12 @@ then each backend answers them in turn. Printed per task:
 The model is GPT-2 small in shape (12 layers, 768 wide, 1,024 positions), randomly
 initialised, with a 16k byte-level BPE trained on training/dev text from the data folder.
 
+`--suite openllm-v2` measures the v2 leaderboard's tasks the same way (BBH, MMLU-Pro, MuSR
+log-likelihood; MATH Lvl 5 and IFEval generation, where the prefill tokens that prefix reuse
+saves are printed too) on a small Llama with 4,096 positions: see `engine_suites`.
+
     python benchmarks/engine.py                     # the recorded run (~20 min on 2 cores)
+    python benchmarks/engine.py --suite openllm-v2 --scale 0.5
     python benchmarks/engine.py --scale 0.2         # a quick look at smaller limits
     python benchmarks/engine.py --tasks gsm8k --json out.json
 """
@@ -38,15 +43,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-# (lm-eval task or group, few-shot, limit per (sub)task at scale 1.0, kind)
-TASKS = [
-    ("arc_challenge", 25, 12, "ll"),
-    ("hellaswag", 10, 16, "ll"),
-    ("mmlu", 5, 2, "ll"),
-    ("truthfulqa_mc2", 0, 40, "ll"),
-    ("winogrande", 5, 100, "ll"),
-    ("gsm8k", 5, 24, "gen"),
-]
+from engine_suites import SUITES  # noqa: E402
+
 FEWSHOT_SEED = 1234  # lm-eval's default fewshot_random_seed
 
 
@@ -87,8 +85,9 @@ class TaskResult:
         return self.hf.tokens / self.trie_tokens if self.trie_tokens else float("nan")
 
 
-def build_requests(name: str, shots: int, limit: int, data_dir: Path):
-    """lm-eval's tasks and instances for `name`, as `simple_evaluate` would build them."""
+def build_requests(name: str, shots: int | None, limit: int, data_dir: Path):
+    """lm-eval's tasks and instances for `name`, as `simple_evaluate` would build them
+    (`shots` None keeps each task config's own count, as the v2 leaderboard tasks carry theirs)."""
     from lm_eval.tasks import TaskManager
 
     from podium.eval.data import offline_datasets
@@ -97,7 +96,7 @@ def build_requests(name: str, shots: int, limit: int, data_dir: Path):
         loaded = TaskManager().load([name])
         tasks = []
         for task in loaded["tasks"].values():
-            if task.get_config("num_fewshot") != 0:
+            if shots is not None and task.get_config("num_fewshot") != 0:
                 task.set_config(key="num_fewshot", value=shots)
             task.set_fewshot_seed(seed=FEWSHOT_SEED)
             task.build_all_requests(limit=limit, rank=0, world_size=1)
@@ -220,10 +219,18 @@ def trie_minimum(lm, instances) -> int:
     return distinct_tokens(seqs)
 
 
+def prompt_trie_minimum(lm, instances) -> int:
+    """Distinct prefixes over the generation prompts (untruncated): the least prefill with full reuse."""
+    from podium.engine.trie import distinct_tokens
+
+    return distinct_tokens([lm.tok_encode(inst.args[0]) for inst in instances])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=None, help="benchmark data folder (default: ../shared/data)")
-    ap.add_argument("--model-dir", type=Path, default=Path("/tmp/podium-bench/gpt2-small-16k"))
+    ap.add_argument("--suite", choices=sorted(SUITES), default="openllm-v1")
+    ap.add_argument("--model-dir", type=Path, default=None, help="default: /tmp/podium-bench/<the suite's model>")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every limit (MMLU: per subject)")
     ap.add_argument("--tasks", nargs="*", default=None)
     ap.add_argument("--prefix-cache-mb", type=float, default=None)
@@ -241,12 +248,13 @@ def main(argv=None) -> int:
 
     from podium import paths
     from podium.engine.backend import PodiumLM
-    from workshop.toys import ToySpec, build_toy_model
+    from workshop.toys import build_toy_model
 
     data = args.data or paths.data_dir()
     if data is None:
         ap.error("no data folder: pass --data or place it at ../shared/data")
-    model_dir = build_toy_model(ToySpec.gpt2_small(), args.model_dir, data)
+    suite = SUITES[args.suite]
+    model_dir = build_toy_model(suite.spec, args.model_dir or Path("/tmp/podium-bench") / suite.model_dir, data)
 
     hf = HFLM(pretrained=str(model_dir), device="cpu", dtype="float32", batch_size=1)
     pm_args = {"pretrained": str(model_dir), "device": "cpu", "dtype": "float32", "batch_size": args.batch_size}
@@ -261,7 +269,9 @@ def main(argv=None) -> int:
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads)",
         "load_avg_start": os.getloadavg(),
-        "model": "GPT-2 small shape (12 layers, 768 wide, 1024 positions), random init, 16k BPE",
+        "suite": args.suite,
+        "absent": suite.absent,
+        "model": suite.model,
         "parameters": sum(p.numel() for p in hf.model.parameters()),
         "podium_mode": pm.runner.caps.mode,
         "podium_args": {k: v for k, v in pm_args.items() if k != "pretrained"},
@@ -269,7 +279,7 @@ def main(argv=None) -> int:
     }
     print(json.dumps(header, indent=1), flush=True)
     results: list[TaskResult] = []
-    for name, shots, limit, kind in TASKS:
+    for name, shots, limit, kind in suite.tasks:
         if args.tasks and name not in args.tasks:
             continue
         lim = max(1, round(limit * args.scale))
@@ -277,8 +287,7 @@ def main(argv=None) -> int:
         instances = [inst for t in tasks for inst in t.instances]
         docs = sum(len({i.doc_id for i in t.instances}) for t in tasks)
         res = TaskResult(name, kind, docs, len(instances), BackendRun(), BackendRun())
-        if kind == "ll":
-            res.trie_tokens = trie_minimum(pm, instances)
+        res.trie_tokens = (trie_minimum if kind == "ll" else prompt_trie_minimum)(pm, instances)
         before_stats = pm.engine_stats()
         res.hf = run_backend(hf, instances, kind, lambda: hf_box["tokens"])
         res.podium = run_backend(pm, instances, kind, lambda: pm.runner.stats.tokens)
@@ -287,9 +296,9 @@ def main(argv=None) -> int:
                             if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
         compare(tasks, kind, res.hf.responses, res.podium.responses, res)
         results.append(res)
-        print_task(res, shots, lim)
+        print_task(res, tasks[0].get_config("num_fewshot") if shots is None else shots, lim)
 
-    print_summary(results)
+    print_summary(results, suite.absent)
     if args.json:
         payload = {
             **header,
@@ -320,7 +329,9 @@ def print_task(r: TaskResult, shots: int, limit: int) -> None:
               f"  podium/trie {r.podium.tokens / r.trie_tokens:.3f}  speedup/bound {r.speedup / r.bound:.2f}")
     else:
         st = r.podium_stats
-        print(f"   (prefill {st.get('gen_prefill_tokens', 0)}, decode row-steps {st.get('gen_decode_row_steps', 0)}, "
+        prompt, prefill = st.get("gen_prompt_tokens", 0), st.get("gen_prefill_tokens", 0)
+        print(f"   (prompt {prompt}, prefill {prefill}: {prompt / max(prefill, 1):.2f}x fewer, prompt trie minimum "
+              f"{r.trie_tokens}; decode row-steps {st.get('gen_decode_row_steps', 0)}, "
               f"new tokens {st.get('gen_new_tokens', 0)})")
     print(f"   peak RSS MB hf {r.hf.peak_rss_mb:8.0f}   podium {r.podium.peak_rss_mb:8.0f}")
     if r.kind == "ll":
@@ -336,17 +347,17 @@ def print_task(r: TaskResult, shots: int, limit: int) -> None:
         print(f"     tie      {m}")
 
 
-def print_summary(results: list[TaskResult]) -> None:
+def print_summary(results: list[TaskResult], absent: tuple = ()) -> None:
     ll = [r for r in results if r.kind == "ll"]
     print("\n== summary")
-    print(f"{'task':16s} {'hf s':>8s} {'podium s':>9s} {'speedup':>8s} {'bound':>7s} {'sp/bound':>8s} "
+    print(f"{'task':22s} {'hf s':>8s} {'podium s':>9s} {'speedup':>8s} {'bound':>7s} {'sp/bound':>8s} "
           f"{'tok/trie':>8s} {'RSS hf':>7s} {'RSS pd':>7s} {'max|dll|':>9s}")
     for r in results:
         bound = f"{r.bound:7.2f}" if r.kind == "ll" else "      -"
         spb = f"{r.speedup / r.bound:8.2f}" if r.kind == "ll" else "       -"
         tt = f"{r.podium.tokens / r.trie_tokens:8.3f}" if r.kind == "ll" else "       -"
         dll = f"{r.max_abs_ll_diff:9.1e}" if r.kind == "ll" else f"{r.identical_generations:>4d}/{r.requests:<4d}"
-        print(f"{r.task:16s} {r.hf.seconds:8.1f} {r.podium.seconds:9.1f} {r.speedup:7.2f}x {bound} {spb} {tt} "
+        print(f"{r.task:22s} {r.hf.seconds:8.1f} {r.podium.seconds:9.1f} {r.speedup:7.2f}x {bound} {spb} {tt} "
               f"{r.hf.peak_rss_mb:7.0f} {r.podium.peak_rss_mb:7.0f} {dll}")
     if ll:
         hs = sum(r.hf.seconds for r in ll)
@@ -354,8 +365,10 @@ def print_summary(results: list[TaskResult]) -> None:
         ht = sum(r.hf.tokens for r in ll)
         tt = sum(r.trie_tokens for r in ll)
         pt = sum(r.podium.tokens for r in ll)
-        print(f"{'5 LL tasks':16s} {hs:8.1f} {ps:9.1f} {hs / ps:7.2f}x {ht / tt:7.2f} {(hs / ps) / (ht / tt):8.2f} "
-              f"{pt / tt:8.3f}")
+        print(f"{f'{len(ll)} LL tasks':22s} {hs:8.1f} {ps:9.1f} {hs / ps:7.2f}x {ht / tt:7.2f} "
+              f"{(hs / ps) / (ht / tt):8.2f} {pt / tt:8.3f}")
+    for why in absent:
+        print(f"not measured: {why}")
     print(f"load average at end: {os.getloadavg()}")
 
 

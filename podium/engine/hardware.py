@@ -8,6 +8,7 @@ what it does; the `vllm` backend reports both of its sides.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -18,13 +19,11 @@ from podium.engine.memory import cuda_peaks
 
 
 def cpu_model() -> str:
-    try:
+    with contextlib.suppress(OSError):  # no /proc (macOS, containers without it): the platform's own name
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
                     return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return platform.processor() or platform.machine()
 
 

@@ -44,8 +44,11 @@ def questions(lm_eval_task: str, manager) -> tuple[list[str], list[str], str | N
         if split:
             splits.add(split)
             reference += [_text(task, doc) for doc in docs]
-    pick = lambda items, k: [items[i] for i in rules.sample(len(items), k)]  # noqa: E731
-    return pick(test, rules.TEST_ITEMS), pick(reference, rules.REFERENCE_ITEMS), "/".join(sorted(splits)) or None
+    return _pick(test, rules.TEST_ITEMS), _pick(reference, rules.REFERENCE_ITEMS), "/".join(sorted(splits)) or None
+
+
+def _pick(items: list[str], k: int) -> list[str]:
+    return [items[i] for i in rules.sample(len(items), k)]
 
 
 def measure(lm, test: list[str], reference: list[str], reference_split: str | None) -> ContaminationSignal:

@@ -79,6 +79,8 @@ def get_samples(entry_id: ObjectId, task: TaskKey, subtask: ShortText = "", q: S
 
 
 @router.get("/compare", summary="2 to 4 entries side by side, per task, each with its paired difference from the first",
+            description="Each entry after the first carries `paired`: the first entry's score minus its own "
+            "(normalized points) on the same documents, with the paired standard error, 95% interval and p-value.",
             responses=errors(404))
 def compare(ids: IdList,
             session: Session = Depends(db)) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 EXAMPLE = {"raw": 0.40, "lower_bound": 0.25, "normalized": normalize(0.40, 0.25), "below": normalize(0.20, 0.25)}
 
 
-
+@functools.cache
 def error_bars_html() -> Markup:
     """podium/stats/README.md (the formulas of every error bar) as About-page HTML: its title dropped,
     its sections one level down. Rendered from the one file, so the page cannot drift from it;
@@ -31,13 +32,10 @@ def error_bars_html() -> Markup:
     return Markup(MarkdownIt("commonmark", {"html": False}).render(body))
 
 
-ERROR_BARS = error_bars_html()
-
-
 @router.get("/about")
 def about(request: Request, who: Caller = Depends(caller)):
     return page(request, "about.html", who, suites=archive() + comparisons(), example=EXAMPLE,
-                limits=state(request).config.abuse, quota=state(request).config.settings, error_bars=ERROR_BARS)
+                limits=state(request).config.abuse, quota=state(request).config.settings, error_bars=error_bars_html())
 
 
 @router.get("/citation")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from podium.web.search_regex import SearchError, compile_search_regex
+from podium.web.search_regex import SearchError, compile_search_regex, required_literals
 
 MAX_QUERY_CHARS = 300
 MAX_ALTERNATIVES = 10
@@ -51,12 +51,14 @@ class Term:
     text: str
     pattern: regex.Pattern
     plain: str | None = None
+    literals: tuple[str, ...] = ()
+    """A regex's required text (`required_literals`): ASCII names without it cannot match."""
 
     @classmethod
     def parse(cls, word: str) -> Term:
         if not any(c in REGEX_CHARS for c in word):
             return cls(word, regex.compile(regex.escape(word), regex.IGNORECASE), word.lower())
-        return cls(word, compile_search_regex(word))
+        return cls(word, compile_search_regex(word), literals=required_literals(word))
 
     def spans(self, name: str, deadline: Deadline) -> list[tuple[int, int]]:
         """Where this term matches in `name` (non-empty matches only)."""
@@ -73,6 +75,8 @@ class Term:
         if self.plain is not None:
             return {key for key, _, lowered in names if self.plain in lowered}
         deadline = deadline or Deadline()
+        if self.literals:
+            names = (item for item in names if not item[2].isascii() or all(t in item[2] for t in self.literals))
         try:
             return {key for key, name, _ in names if self.pattern.search(name, timeout=deadline.remaining())}
         except TimeoutError:

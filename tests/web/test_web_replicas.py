@@ -22,9 +22,12 @@ from workshop.synthetic import add_entries
 
 
 def _same(updated, rebuilt) -> None:
-    assert updated.rows == rebuilt.rows  # every cell, ranks and rank ranges included
+    assert updated.rows == rebuilt.rows  # every cell
     for mode in MODES:
         assert [r["id"] for r in updated.ranked[mode]] == [r["id"] for r in rebuilt.ranked[mode]]
+        ours, theirs = updated.ranking(mode), rebuilt.ranking(mode)  # ranks and rank ranges
+        assert [(ours.rank(i), ours.range(i)) for i in rebuilt.by_id] == [
+            (theirs.rank(i), theirs.range(i)) for i in rebuilt.by_id]
     ours, theirs = updated.indexes, rebuilt.indexes
     assert ours.names == theirs.names and ours.by_params == theirs.by_params
     assert ours.by_value == theirs.by_value and ours.sets == theirs.sets

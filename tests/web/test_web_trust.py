@@ -15,7 +15,7 @@ from podium.platform.config import load_settings
 from podium.platform.export import to_frame
 from podium.platform.leaderboard import leaderboard
 from podium.record import TaskScore
-from podium.web.board.ranking import RankRange, average_standard_error, rank
+from podium.web.board.ranking import Ranking, RankRange, average_standard_error, rank_order
 from support.trustboard import SUITE, trust_board
 from support.web import make_web
 
@@ -33,11 +33,14 @@ def _row(entry: int, average: float | None, se: float | None, complete: bool = T
 def test_rank_ranges_on_a_constructed_board():
     rows = [_row(1, 60.0, 0.5), _row(2, 59.5, 0.5), _row(3, 30.0, 0.5), _row(4, 10.0, None),
             _row(5, 90.0, 0.5, complete=False), _row(6, None, None)]
-    ranking = rank(rows, "normalized")
-    assert [r["id"] for r in ranking.order] == [1, 2, 3, 4, 5, 6]  # ranked first, then the unranked
-    assert ranking.ranks == {1: 1, 2: 2, 3: 3, 4: 4}
-    assert ranking.ranges == {1: RankRange(1, 2, True), 2: RankRange(1, 2, True), 3: RankRange(3, 3, True),
-                              4: RankRange(4, 4, False)}  # no standard error: the point rank, said so
+    order = rank_order(rows, "normalized")
+    assert [r["id"] for r in order] == [1, 2, 3, 4, 5, 6]  # ranked first, then the unranked
+    ranking = Ranking(order, "normalized")
+    assert {i: ranking.rank(i) for i in range(1, 8)} == {1: 1, 2: 2, 3: 3, 4: 4, 5: None, 6: None, 7: None}
+    assert {i: ranking.range(i) for i in range(1, 7)} == {
+        1: RankRange(1, 2, True), 2: RankRange(1, 2, True), 3: RankRange(3, 3, True),
+        4: RankRange(4, 4, False), 5: None, 6: None}  # no standard error: the point rank, said so
+    assert ranking.by_range() == [1, 2, 3, 4]
 
 
 def test_the_average_standard_error_combines_the_tasks():

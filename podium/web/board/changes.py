@@ -2,9 +2,9 @@
 
 A new result, flag or vote touches a few entries: their rows are read again (the platform's
 leaderboard query restricted to them), put in place in each rank order by bisection, and the
-indexes patched (`podium.web.board.indexes`); `snapshot.finish` then ranks the board again
-(ranks and rank ranges over every row, as a build does), unless what ranking reads is unchanged
-(a flag, a vote, a pick). A rebuild is
+indexes patched (`podium.web.board.indexes`); the new snapshot ranks the board again on first
+use (ranks and rank ranges over every row, vectorised: `ranking.Ranking`), unless what ranking
+reads is unchanged (a flag, a vote, a pick) and it keeps the previous ranking. A rebuild is
 asked for instead when the log no longer holds what the board missed, when the board's
 version stopped being the current one, or when so many entries changed that a rebuild is as
 quick.
@@ -21,7 +21,7 @@ from podium.platform.config import Settings
 from podium.platform.leaderboard import suite_versions
 from podium.web.board.indexes import patch
 from podium.web.board.ranking import order_key
-from podium.web.board.snapshot import MODES, Snapshot, entry_rows, finish
+from podium.web.board.snapshot import MODES, Snapshot, entry_rows
 
 MAX_TOUCHED = 5_000  # entries one update may re-read; beyond that, rebuild
 
@@ -63,13 +63,8 @@ def refresh(session: Session, settings: Settings, snap: Snapshot, version: str |
         for row in fresh:
             bisect.insort(ordered, row, key=key)
         ranked[mode] = ordered
-    if _ranked_alike(before, fresh):  # a flag, a vote, a pick: same places, same ranges, no ranking to redo
-        for row in fresh:
-            was = snap.by_id[row["id"]]
-            row["static_rank"], row["rank_interval"] = was["static_rank"], was["rank_interval"]
-    else:
-        ranked = finish(ranked)
-    return Snapshot(snap.suite, ranked, batch.cursor, shown, versions, patch(snap.indexes, before, fresh))
+    kept = snap.rankings if _ranked_alike(before, fresh) else None  # a flag, a vote, a pick: same places
+    return Snapshot(snap.suite, ranked, batch.cursor, shown, versions, patch(snap.indexes, before, fresh), kept)
 
 
 def _ranked_alike(before: list[dict], after: list[dict]) -> bool:

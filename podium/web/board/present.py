@@ -13,11 +13,11 @@ from podium.web.board.snapshot import value
 OPTIONAL_KEYS = tuple(c.key for c in OPTIONAL)
 
 
-def row_json(row: dict, query: BoardQuery, rank: int | None, pinned: bool) -> dict:
+def row_json(row: dict, query: BoardQuery, page: Page, pinned: bool) -> dict:
     mode = query.scores
-    found = row["rank_interval"][mode]
+    found = page.ranges[row["id"]]
     return {
-        "id": row["id"], "rank": rank, "pinned": pinned, "model": row["model"], "hub": row["hub"],
+        "id": row["id"], "rank": page.ranks[row["id"]], "pinned": pinned, "model": row["model"], "hub": row["hub"],
         "type": row["type"], "average": row["average"][mode], "complete": row["complete"],
         "rank_interval": None if found is None else found.to_json(),
         "deviates": row["deviates"], "notice": row["notice"],
@@ -34,8 +34,8 @@ def page_json(suite: SuiteSpec, query: BoardQuery, page: Page) -> dict:
         "suite": suite.name, "scores": query.scores, "rank": query.rank, "total": page.total,
         "board_total": page.board_total, "page": page.page, "pages": page.pages, "per_page": query.per_page,
         "incomplete": query.incomplete, "board_incomplete": page.incomplete,
-        "pinned": [row_json(r, query, page.ranks[r["id"]], True) for r in page.pinned],
-        "rows": [row_json(r, query, page.ranks[r["id"]], False) for r in page.rows],
+        "pinned": [row_json(r, query, page, True) for r in page.pinned],
+        "rows": [row_json(r, query, page, False) for r in page.rows],
         "version": page.version,
         "versions": [{"version": v.version, "entries": v.entries, "latest": f"{v.latest:%Y-%m-%d}",
                       "current": v.current} for v in page.versions],
@@ -59,6 +59,15 @@ def _cell(v) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") and not isinstance(v, (int, float)) else text
 
 
+def _csv_value(row: dict, key: str, query: BoardQuery, page: Page):
+    if key == "rank":
+        return page.ranks.get(row["id"])
+    if key == "rank_interval":
+        found = page.ranges.get(row["id"])
+        return None if found is None else found[:2]
+    return value(row, key, query.scores)
+
+
 def to_csv(suite: SuiteSpec, query: BoardQuery, page: Page) -> str:
     """The current view: pinned rows, then every matching row in order; the picked columns; last, what the
     data of each row's average lacks or does differently (empty: complete, on the leaderboard's data)."""
@@ -70,6 +79,5 @@ def to_csv(suite: SuiteSpec, query: BoardQuery, page: Page) -> str:
     writer.writerow([titles.get(k, k) for k in keys] + ["data notice"])
     for row in [*page.pinned, *page.rows]:
         told = " ".join((row["notice"], *row["notice_details"])) if row["notice"] else None
-        writer.writerow([_cell(page.ranks.get(row["id"]) if k == "rank" else value(row, k, query.scores))
-                         for k in keys] + [_cell(told)])
+        writer.writerow([_cell(_csv_value(row, k, query, page)) for k in keys] + [_cell(told)])
     return out.getvalue()

@@ -12,9 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from podium.platform.vocab import MODEL_TYPES, PRECISIONS
 from podium.web import inputs
 from podium.web.board.columns import Column, exact_fields, search_fields
+from podium.web.board.ranking import RankRange
 from podium.web.board.snapshot import MODES, Snapshot
 from podium.web.inputs import InputError
 from podium.web.search import SearchQuery, parse_search
@@ -146,24 +149,22 @@ def version_of(current: Snapshot, query: BoardQuery) -> str | None:
     return query.version
 
 
-def _kept(snapshot: Snapshot, query: BoardQuery) -> set[int] | None:
-    """Entry ids passing the filters and the search, as set algebra over the snapshot's indexes;
+def _kept(snapshot: Snapshot, query: BoardQuery) -> np.ndarray | None:
+    """The entries passing the filters and the search, as a boolean mask by entry id (`Snapshot.mask`);
     None when nothing filters (every entry)."""
-    chosen: list[set[int]] = []
+    chosen: list[np.ndarray] = []
     for key, wanted in (("type", query.types), ("precision", query.precisions)):
         if wanted:
-            chosen.append(set().union(*(snapshot.by_value[key].get(v, set()) for v in wanted)))
+            chosen.append(snapshot.value_mask(key, wanted))
     if query.params_min is not None or query.params_max is not None:
-        chosen.append(snapshot.params_ids(query.params_min, query.params_max))
-    chosen += [snapshot.sets[name] for name in sorted(query.only)]
-    kept = set.intersection(*chosen) if chosen else None
+        chosen.append(snapshot.params_mask(query.params_min, query.params_max))
+    chosen += [snapshot.set_mask(name) for name in sorted(query.only)]
     if not query.incomplete and snapshot.sets["incomplete"]:
-        kept = snapshot.complete_ids() if kept is None else kept - snapshot.sets["incomplete"]
-    if query.hide:
-        kept = (snapshot.everything if kept is None else kept) - set().union(*(snapshot.sets[h] for h in query.hide))
+        chosen.append(~snapshot.set_mask("incomplete"))
+    chosen += [~snapshot.set_mask(name) for name in sorted(query.hide)]
     if not query.search.empty:
-        kept = query.search.select(snapshot.term_ids, snapshot.field_ids, snapshot.everything if kept is None else kept)
-    return kept
+        chosen.append(snapshot.search_mask(query.search))
+    return np.logical_and.reduce(chosen) if chosen else None
 
 
 @dataclass
@@ -175,37 +176,50 @@ class Page:
     rows: list[dict]
     pinned: list[dict]
     ranks: dict[int, int | None]  # entry id -> rank shown (static or dynamic); None: an incomplete average
+    ranges: dict[int, RankRange | None]  # entry id -> the places its data allows on the whole board (None: unranked)
     incomplete: int = 0  # rows of the board whose average lacks a task (not ranked)
     version: str | None = None  # the suite version these rows belong to
     versions: tuple = ()  # every version of the suite with results (SuiteVersion), current first
 
 
-def _only(ids: list[int], kept: set[int] | None, pinned: set[int]) -> list[int]:
-    """`ids` (in their order) that are kept and not pinned. Works on plain ints: this scan over
-    every entry is the costliest step of a query."""
-    if kept is None:
-        return [i for i in ids if i not in pinned] if pinned else ids
-    return [i for i in ids if i in kept and i not in pinned] if pinned else [i for i in ids if i in kept]
+def _only(ids: np.ndarray, kept: np.ndarray | None, pinned: list[int]) -> np.ndarray:
+    """`ids` (in their order) that are kept and not pinned."""
+    if kept is None and not pinned:
+        return ids
+    keep = np.ones(ids.size, dtype=bool) if kept is None else kept[ids]
+    if pinned:
+        keep &= ~np.isin(ids, pinned)
+    return ids[keep]
+
+
+def _dynamic_ranks(snapshot: Snapshot, query: BoardQuery, kept: np.ndarray, pinned: list[int],
+                   wanted: list[int]) -> dict[int, int | None]:
+    """Positions by average among what the filters keep, pins included."""
+    counted = kept.copy()
+    counted[pinned] = True
+    ranked = snapshot.ranking(query.scores).ids
+    order = ranked[counted[ranked]]
+    places = np.flatnonzero(np.isin(order, wanted))
+    found = dict(zip(order[places].tolist(), (places + 1).tolist()))
+    return {i: found.get(i) for i in wanted}
 
 
 def run(snapshot: Snapshot, query: BoardQuery, *, everything: bool = False) -> Page:
     """Filter, rank, sort and cut one page (or, with `everything`, all matching rows for the CSV)."""
     kept = _kept(snapshot, query)
     pins = [snapshot.by_id[i] for i in query.pins if i in snapshot.by_id]
-    pinned = {r["id"] for r in pins}
+    pinned = [r["id"] for r in pins]
     ordered = _only(snapshot.order(query.sort, query.scores, query.descending), kept, pinned)
     pages = max(1, math.ceil(len(ordered) / query.per_page))
     page = min(query.page, pages)
-    chosen = [snapshot.by_id[i] for i in (ordered if everything else
-                                          ordered[(page - 1) * query.per_page: page * query.per_page])]
-    shown = (*pins, *chosen)
-    if query.rank == "dynamic" and kept is not None:  # position by average among what the filters keep, pins too
-        wanted = {r["id"] for r in shown}
-        counted = kept | pinned
-        order = (i for i in snapshot.ranked_ids(query.scores) if i in counted)
-        found = {i: n for n, i in enumerate(order, 1) if i in wanted}
-        ranks = {i: found.get(i) for i in wanted}
+    cut = ordered if everything else ordered[(page - 1) * query.per_page: page * query.per_page]
+    chosen = [snapshot.by_id[i] for i in cut.tolist()]
+    wanted = [r["id"] for r in (*pins, *chosen)]
+    ranking = snapshot.ranking(query.scores)
+    if query.rank == "dynamic" and kept is not None:
+        ranks = _dynamic_ranks(snapshot, query, kept, pinned, wanted)
     else:
-        ranks = {r["id"]: r["static_rank"][query.scores] for r in shown}
-    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks, len(snapshot.sets["incomplete"]),
+        ranks = {i: ranking.rank(i) for i in wanted}
+    return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks,
+                {i: ranking.range(i) for i in wanted}, len(snapshot.sets["incomplete"]),
                 snapshot.version, snapshot.versions)

@@ -50,4 +50,16 @@ SUITES = {
         model="Llama shape (4 layers, 256 wide, 4 heads, 2 KV heads, 4096 positions), random init, 16k BPE",
         absent=("leaderboard_gpqa: gated by its authors, not in the data folder",),
     ),
+    # Issue 14's whole-process workload: BBH at 2 documents per subtask, MMLU-Pro at 40 questions, MuSR at 3
+    # stories per subtask, on the model the issue measured it with (`whole_process.py`).
+    "openllm-v2-whole": Suite(
+        tasks=(
+            ("leaderboard_bbh", None, 2, "ll"),
+            ("leaderboard_mmlu_pro", None, 40, "ll"),
+            ("leaderboard_musr", None, 3, "ll"),
+        ),
+        spec=ToySpec("llama", layers=12, width=768, heads=12, context=4096, vocab=3072, broad_corpus=True),
+        model_dir="llama-12x768-4k-3k",
+        model="Llama shape (12 layers, 768 wide, 12 heads, 6 KV heads, 4096 positions), random init, 3k BPE",
+    ),
 }

@@ -2,8 +2,8 @@
 
 The evaluator reports user-facing failures itself in error.json (model_load, data_missing,
 usage, chat_template, ...). Everything else is read from the exit status and the log:
-out-of-memory, a full disk, unreadable weights, a Python exception (model_error: the same
-code raises again, so it is retried once like other deterministic failures), or a crash
+out-of-memory, a full disk, unreadable weights, a Python exception (model_error: usually the
+same code raising again, yet retried once, as a timeout is, in case the host was at fault), or a crash
 (killed, or an exception about the machine: retried like other infrastructure failures).
 """
 

@@ -60,9 +60,11 @@ class Settings(BaseModel):
     time_limit_seconds: float = Field(6 * 3600.0, description="Wall-clock budget of one evaluation attempt.")
     kill_grace_seconds: float = Field(10.0, description="Between SIGTERM and SIGKILL when a run is stopped.")
     max_attempts: dict[str, int] = Field(
-        default_factory=lambda: {**{c: 3 for c in INFRASTRUCTURE_ERRORS}, "model_changed": 1, "default": 2},
-        description="Attempts per error class before a job fails; `default` covers deterministic classes "
-        "(model_load, data_missing, timeout, ...), which get at most one retry.",
+        default_factory=lambda: {**{c: 3 for c in INFRASTRUCTURE_ERRORS}, "model_error": 2, "timeout": 2, "default": 1},
+        description="Attempts per error class before a job fails: infrastructure failures 3; an unexpected "
+        "exception (model_error) or a timeout, which a busy or flaky host can cause, 2; `default` covers the "
+        "deterministic classes the evaluator reports (model_load, data_missing, chat_template, model_changed, "
+        "...), which fail the same way again and are not retried.",
     )
     eval_command: list[str] = Field(
         default_factory=lambda: [sys.executable, "-m", "podium.cli.main", "eval"],

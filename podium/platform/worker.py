@@ -93,6 +93,15 @@ def _remove_run_dir(run_dir: Path) -> None:
         pass
 
 
+MAX_BACKOFF_POLLS = 8
+
+
+def backoff(poll_seconds: float, failures: int) -> float:
+    """Seconds before retrying after `failures` errors in a row: the poll interval, doubled per failure
+    up to 8 polls, so a database that is down is not hammered and one that is back is found soon."""
+    return poll_seconds * min(2 ** (failures - 1), MAX_BACKOFF_POLLS)
+
+
 class Worker:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, *, home: Path | None = None,
                  worker_id: str | None = None, say: Callable[[str], None] = print,
@@ -114,13 +123,18 @@ class Worker:
         """Process jobs until stopped, or `max_jobs`, or (until_empty) no job is pending or running
         any more (a running job of a dead worker comes back when its lease expires); returns how many ran."""
         self.say(f"worker {self.worker_id}: {self.executor.name} executor, {self.executor.capabilities().describe()}")
-        done = 0
+        done = failures = 0
         while not self.stopping and (max_jobs is None or done < max_jobs):
             try:
                 ran = self.run_one()
                 drained = not ran and until_empty and self._queue_drained()
+                failures = 0
             except Exception:  # a database outage must not kill the worker; leases protect the jobs
-                self.say(f"worker error, retrying:\n{traceback.format_exc()}")
+                failures += 1
+                wait = backoff(self.settings.poll_seconds, failures)
+                self.say(f"worker error, retrying in {wait:g} s:\n{traceback.format_exc()}" if failures == 1 else
+                         f"worker error again ({failures} in a row), retrying in {wait:g} s")
+                time.sleep(wait - self.settings.poll_seconds)
                 ran = drained = False
             done += ran
             if not ran:

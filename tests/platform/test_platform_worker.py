@@ -123,15 +123,15 @@ def test_corrupt_weights_fail_as_model_load(db, home, demo_models):
     folder = copy_model(demo_models["podium-demo/gpt2-tiny"], home / "models", "acme/damaged")
     receipt = enqueue(db, folder, "acme/damaged", user(db), settings)
     make_corrupt(folder)  # damaged on disk after it was accepted
-    _expect_failure(db, home, settings, receipt, "model_load", 2, "model.safetensors: file is truncated")
+    _expect_failure(db, home, settings, receipt, "model_load", 1, "model.safetensors: file is truncated")
 
 
 @pytest.mark.parametrize("mode, error_class, attempts, words", [
     ("oom", "out_of_memory", 3, "ran out of memory"),
-    ("data_missing", "data_missing", 2, "Benchmark data arc is not on disk"),
+    ("data_missing", "data_missing", 1, "Benchmark data arc is not on disk"),
     ("exit_silent", "crashed", 3, "exited with code 3 without reporting an error"),
     ("no_results", "crashed", 3, "without writing a complete results.json"),
-    ("old_schema", "record_schema", 2, "written in schema 1; this Podium reads run record schema 2"),
+    ("old_schema", "record_schema", 1, "written in schema 1; this Podium reads run record schema 2"),
 ])
 def test_other_failures(sqlite_db, home, mode, error_class, attempts, words):
     settings = fast_settings()
@@ -240,3 +240,17 @@ def test_end_to_end_with_podium_eval(sqlite_db, home, demo_models, eval_data_dir
     assert row["ARC (25-shot) Raw"] == tasks_from_json(results[0].tasks)["arc_challenge"].raw
     assert row["CO₂ cost (kg)"] > 0 and row["#Params (B)"] == pytest.approx(receipt.params_billion)
 
+
+
+def test_a_worker_backs_off_while_its_database_is_down_and_keeps_running(tmp_path, home):
+    """Errors in a row double the wait between tries (up to 8 polls); the worker never exits on them."""
+    from podium.platform.db import make_engine, session_factory
+
+    gone = session_factory(make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'podium.db'}"))
+    said: list[str] = []
+    worker = Worker(gone, fast_settings(poll_seconds=0.01), home=home, say=said.append)
+    threading.Timer(1.5, worker.request_stop).start()
+    assert worker.run() == 0
+    waits = [line.split("retrying in ")[1].split(" s")[0] for line in said if "retrying in" in line]
+    assert waits[:5] == ["0.01", "0.02", "0.04", "0.08", "0.08"] and "Traceback" in said[1]
+    assert "5 in a row" in said[5]

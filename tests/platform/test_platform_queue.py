@@ -142,8 +142,8 @@ def test_lease_expiry_and_retry_bounds(db, model_dir):
     assert "stopped renewing its lease" in job.error_message and "Giving up after 3 attempts" in job.error_message
 
 
-@pytest.mark.parametrize("error_class, attempts", [("crashed", 3), ("out_of_memory", 3), ("model_load", 2),
-                                                   ("timeout", 2), ("data_missing", 2)])
+@pytest.mark.parametrize("error_class, attempts", [("crashed", 3), ("out_of_memory", 3), ("model_load", 1),
+                                                   ("timeout", 2), ("model_error", 2), ("data_missing", 1)])
 def test_failures_are_retried_a_bounded_number_of_times(sqlite_db, model_dir, error_class, attempts):
     settings = fast_settings()
     receipt = enqueue(sqlite_db, model_dir, "acme/one", user(sqlite_db), settings)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -50,6 +51,9 @@ class ForwardStats:
     tokens: int = 0
     """Token positions forwarded (batch rows x sequence length, padding included)."""
     decode_steps: int = 0
+    seconds: float = 0.0
+    """Wall seconds inside the model's forward (on CUDA until its kernels finish): what a run spends computing,
+    against which its fixed costs are measured."""
 
 
 def text_config(config):
@@ -130,8 +134,12 @@ class ModelRunner:
             use_keep = True
         self.stats.calls += 1
         self.stats.tokens += input_ids.numel()
+        started = time.perf_counter()
         with self._autocast():
             logits = self.model(input_ids, **kwargs).logits
+        if logits.device.type == "cuda":
+            torch.cuda.synchronize(logits.device)  # the caller reads the logits next anyway
+        self.stats.seconds += time.perf_counter() - started
         if keep is None:
             return logits
         if use_keep:

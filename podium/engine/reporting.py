@@ -43,6 +43,7 @@ class EngineReporting:
             "mode_notes": list(self.runner.caps.notes),
             "forward_calls": f.calls,
             "forwarded_tokens": f.tokens,
+            "forward_seconds": round(f.seconds, 3),
             "ll_requests": s.requests,
             "ll_forwarded_tokens": s.forwarded_tokens,
             "ll_trie_tokens": s.trie_tokens,

@@ -5,7 +5,8 @@ limits (BBH 2 documents per subtask, MMLU-Pro 40 questions, MuSR 3 stories per s
 issue's model shape (Llama, 12 layers, 768 wide, 4,096 positions, a 3k BPE; random init), CPU,
 float32. lm-eval's CLI cannot fetch these datasets offline, so it runs under Podium's
 `datasets.load_dataset` shim, which serves the same files as `podium eval` reads. Both runs
-start from warm caches (each pair runs once unmeasured first unless `--no-warm-up`).
+start from warm caches: each tool first runs each task once at `--limit 1`, unmeasured (lm-eval's
+task index, the dataset caches, the OS file cache), unless `--no-warm-up`.
 
 The target compares the summed wall times with the exact-sharing bound of the combined
 workload (`hf` tokens forwarded / distinct token prefixes), which `engine.py --suite
@@ -96,7 +97,7 @@ def main() -> int:
             for tool, command in (("podium", podium_command), ("lm-eval", lm_eval_command)):
                 argv = command(model, task, limit, work / f"{tool}-{task}", data)
                 if not args.no_warm_up:
-                    timed(argv, work / f"{tool}-{task}-warm.log")
+                    timed(command(model, task, 1, work / f"{tool}-{task}-warm", data), work / f"{tool}-{task}-warm.log")
                 seconds = timed(argv, work / f"{tool}-{task}.log")
                 rows.append({"task": task, "limit": limit, "tool": tool, "seconds": seconds,
                              "load_avg": os.getloadavg()[0]})

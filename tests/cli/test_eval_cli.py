@@ -27,6 +27,9 @@ def test_eval_writes_results_details_and_summary(demo_models, eval_data_dir, tmp
     assert prov.data.files and all(len(h) == 64 for h in prov.data.files.values())
     assert prov.model.content_hash and prov.run.command_line.startswith("podium eval")
     assert prov.run.seeds["fewshot_random_seed"] == 1234
+    timings = prov.timings  # per task, and what the model itself took: its load, its forward passes
+    assert {"arc_challenge", "gsm8k", "model_load", "model_forward"} <= set(timings)
+    assert 0 < timings["model_forward"] < timings["arc_challenge"] + timings["gsm8k"]
     assert record.details["arc_challenge"] == "details/arc_challenge.parquet"
     assert (out / "details" / "arc_challenge.parquet").exists()
     run = prov.run  # the defaults on a CPU-only machine: --device auto, --dtype auto, --batch-size auto

@@ -126,8 +126,10 @@ class LmEvalKind(SuiteKind):
         progress.update()
         from podium.engine import hardware
 
+        started = time.monotonic()
         lm = build_lm(req, job.ref, job.run_device)
         hardware.observe(lm)
+        loaded = round(time.monotonic() - started, 3)
         manager = task_manager()
         plan = data_plan(job.specs, req, data)
         lm_eval_block: dict = {}
@@ -160,6 +162,9 @@ class LmEvalKind(SuiteKind):
             progress.update(task_index=index + 1, docs_done=n_docs, docs_total=n_docs)
             if job.on_task_done:
                 job.on_task_done(index, len(runs), name, [scores[m.key] for m in members])
+        timings["model_load"] = loaded
+        if (runner := getattr(lm, "runner", None)) is not None:  # the podium backend: time inside the model itself
+            timings["model_forward"] = round(runner.stats.seconds, 3)
         tasks, average_uncertainty = with_uncertainty({spec.key: scores[spec.key] for spec in job.specs}, outcomes)
         return KindOutput(
             tasks=tasks, average_uncertainty=average_uncertainty,

@@ -86,8 +86,7 @@ def _check(args, data: Path | None) -> int:
 
 
 def register(subparsers) -> None:
-    from podium.tracing.api import DEFAULT_SEQ_LEN, DEFAULT_TOKENS
-    from podium.tracing.procedures import TESTS
+    from podium.tracing.catalog import DEFAULT_SEQ_LEN, DEFAULT_TOKENS, TESTS
 
     p = subparsers.add_parser(
         "trace",

@@ -1,21 +1,24 @@
 """Standard errors and intervals for one score, in closed form.
 
 Pure functions over per-document outcomes. The formulas, and why each is chosen, are in
-`podium/stats/README.md`; each function's docstring names its formula.
+`podium/stats/README.md`; each function's docstring names its formula. scipy.stats is imported
+by the functions that use it (about 0.3 s): an evaluation whose tasks get no interval (`--limit 1`)
+never loads it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as _scipy
 
 from podium.stats.validate import as_labels, as_outcomes, check_confidence
 
 
 def z_value(confidence: float = 0.95) -> float:
     """The two-sided normal critical value: 1.959964 at 95%."""
+    from scipy.stats import norm
+
     check_confidence(confidence)
-    return float(_scipy.norm.ppf(0.5 + confidence / 2))
+    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def _counts(successes, n) -> tuple[np.ndarray, np.ndarray]:
@@ -50,11 +53,13 @@ def jeffreys_interval(successes, n, confidence: float = 0.95) -> tuple[np.ndarra
     As in Brown, Cai and DasGupta (2001), the lower end is 0 when k = 0 and the upper end is 1
     when k = n (otherwise the interval would exclude the observed extreme).
     """
+    from scipy.stats import beta
+
     k, size = _counts(successes, n)
     check_confidence(confidence)
     tail = (1 - confidence) / 2
-    low = np.where(k == 0, 0.0, _scipy.beta.ppf(tail, k + 0.5, size - k + 0.5))
-    high = np.where(k == size, 1.0, _scipy.beta.ppf(1 - tail, k + 0.5, size - k + 0.5))
+    low = np.where(k == 0, 0.0, beta.ppf(tail, k + 0.5, size - k + 0.5))
+    high = np.where(k == size, 1.0, beta.ppf(1 - tail, k + 0.5, size - k + 0.5))
     return (float(low), float(high)) if low.ndim == 0 else (low, high)
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats as _scipy
 
 from podium.stats.bootstrap import DEFAULT_RESAMPLES, Interval, check_task_names, raw_from_sums, summarize
 from podium.stats.intervals import residual_standard_error, stratified_standard_error
@@ -59,15 +58,17 @@ def mcnemar_p_value(only_a, only_b, method: McNemar = "mid-p"):
     m = min(only_a, only_b). Mid-p (Fagerland, Lydersen and Laake 2013): p = 2 P(X <= m) - P(X = m).
     Scalars or arrays; no discordant pair gives p = 1.
     """
+    from scipy.stats import binom  # on first use, as in `intervals`
+
     a, b = np.asarray(only_a), np.asarray(only_b)
     if np.any(a < 0) or np.any(b < 0) or np.any(a != np.floor(a)) or np.any(b != np.floor(b)):
         raise ValueError("discordant counts must be non-negative whole numbers")
     if method not in ("mid-p", "exact"):
         raise ValueError(f"McNemar method must be 'mid-p' or 'exact', got {method!r}")
     total, low = a + b, np.minimum(a, b)
-    p = 2 * _scipy.binom.cdf(low, total, 0.5)
+    p = 2 * binom.cdf(low, total, 0.5)
     if method == "mid-p":
-        p = p - _scipy.binom.pmf(low, total, 0.5)
+        p = p - binom.pmf(low, total, 0.5)
     p = np.minimum(1.0, p)
     return float(p) if p.ndim == 0 else p
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _scipy
 
 from podium.stats.validate import check_confidence
 
@@ -67,11 +66,13 @@ def _scores_and_errors(scores, stderrs) -> tuple[np.ndarray, np.ndarray]:
 
 def sidak_critical_value(models: int, confidence: float = 0.95) -> float:
     """z such that N two-sided normal intervals of half-width z * se hold jointly with `confidence`."""
+    from scipy.stats import norm  # on first use, as in `intervals`
+
     check_confidence(confidence)
     if models < 1:
         raise ValueError("need at least one model")
     per_model = confidence ** (1.0 / models)
-    return float(_scipy.norm.ppf(0.5 + per_model / 2))
+    return float(norm.ppf(0.5 + per_model / 2))
 
 
 def rank_intervals(scores, stderrs, confidence: float = 0.95, joint: bool = True) -> RankIntervals:

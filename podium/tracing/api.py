@@ -16,15 +16,14 @@ from podium.modelref.precision import DTYPES
 from podium.tracing import arch as archmod
 from podium.tracing import stats
 from podium.tracing.capture import cross_statistics, layer_pairs
+from podium.tracing.catalog import DEFAULT_SEQ_LEN, DEFAULT_TOKENS, ROBUST, TESTS
 from podium.tracing.errors import TokenizerMismatchError, UnsupportedArchitectureError
 from podium.tracing.inputs import build_inputs
 from podium.tracing.loading import load
-from podium.tracing.procedures import ROBUST, TESTS, LayerStat, act_site, block_statistic, combine, residual_alignment
+from podium.tracing.procedures import LayerStat, act_site, block_statistic, combine, residual_alignment
 from podium.tracing.verdict import DERIVED_LOG10_P, is_derived
 
 METHOD_VERSION = "podium-trace/1"
-DEFAULT_TOKENS = 4096
-DEFAULT_SEQ_LEN = 512
 # Budget for the n1 x n2 Gram matrices kept at once; more layer pairs run in several passes.
 GRAM_BUDGET_BYTES = 3 * 1024**3
 

@@ -48,15 +48,6 @@ from podium.tracing import arch as archmod
 from podium.tracing import stats
 from podium.tracing.matching import Matching, match, weight_similarity
 
-TESTS = {
-    "glu-gate-up": "robust (GLU): Spearman between MATCH(gate_proj activations) and MATCH(up_proj activations)",
-    "gpt2-fc-proj": "robust (GPT-2): Spearman between MATCH(c_fc activations) and MATCH(c_proj rows), residual "
-    "basis aligned by MATCH(embedding dimensions)",
-    "weights-identity": "exact (unpermuted): MATCH(up_proj rows / c_fc columns) against the identity",
-    "activations-identity": "exact (unpermuted): MATCH(up_proj / c_fc activations) against the identity",
-}
-ROBUST = {"glu": "glu-gate-up", "gpt2": "gpt2-fc-proj"}
-
 
 @dataclass
 class LayerStat:

@@ -2,7 +2,8 @@
 
 A stored index lists exactly the tasks a fresh one does; a stored dataset is the build it
 replaced; a changed data file is a new build; and a run on cold caches and one on warm caches
-produce the same requests' outputs and scores, document by document.
+produce the same requests' outputs and scores, document by document. lm-eval's report on the
+machine, which Podium drops, is skipped only while a task runs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from podium.eval.data import cache as data_cache
 from podium.eval.data.fixtures import write_fixture_data
 from podium.eval.data.registry import get_source, load_offline
 from podium.eval.details import read_details
+from podium.eval.kinds.lm_eval import LM_EVAL_KEYS, _without_environment_report
 from podium.eval.runner import EvalRequest, run_evaluation
 from podium.eval.taskindex import _process_task_manager, build_task_manager, index_key
 from podium.eval.tasks import TASKS_DIR
@@ -132,3 +134,16 @@ def test_cold_and_warm_runs_give_the_same_outputs(demo_models, fixture_dir, tmp_
     assert cold["results"] == warm["results"]
     assert _details(tmp_path / "cold") == _details(tmp_path / "warm")
     assert sum(len(rows) for rows in _details(tmp_path / "warm").values()) > 24 * 2  # every BBH subtask, 2 docs each
+
+
+def test_lm_eval_environment_report_is_skipped_only_while_a_task_runs():
+    from lm_eval import evaluator
+
+    before = evaluator.add_env_info, evaluator.get_git_commit_hash
+    with pytest.raises(KeyError), _without_environment_report():
+        storage: dict = {}
+        evaluator.add_env_info(storage)
+        assert storage == {} and evaluator.get_git_commit_hash() is None
+        raise KeyError("a failing task")
+    assert (evaluator.add_env_info, evaluator.get_git_commit_hash) == before
+    assert not {"pretty_env_info", "git_hash", "upper_git_hash"} & set(LM_EVAL_KEYS)  # what Podium keeps

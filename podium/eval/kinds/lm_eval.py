@@ -7,6 +7,7 @@ task whose data is missing is recorded as unavailable and the rest still runs.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -53,24 +54,42 @@ def build_lm(req, ref, run_device):
                              hint="Check that the weights are complete safetensors files.") from None
 
 
+@contextlib.contextmanager
+def _without_environment_report():
+    """lm-eval's `simple_evaluate` ends each call by describing the machine for its own results file:
+    `git describe` in the working folder and torch's `collect_env` (pip, nvidia-smi and other
+    subprocesses, about 0.3 s a task). Podium keeps none of it (`LM_EVAL_KEYS`: the run's provenance
+    is its own), so those two are skipped for the call; the output's other keys are unchanged.
+    Evaluations do not run concurrently within one process, so swapping them is safe."""
+    from lm_eval import evaluator
+
+    saved = evaluator.add_env_info, evaluator.get_git_commit_hash
+    evaluator.add_env_info, evaluator.get_git_commit_hash = (lambda storage: None), (lambda: None)
+    try:
+        yield
+    finally:
+        evaluator.add_env_info, evaluator.get_git_commit_hash = saved
+
+
 def evaluate_task(lm, name: str, num_fewshot: int | None, req, manager):
     """Run one lm-eval task (or group) exactly as `lm_eval.simple_evaluate` does for the CLI."""
     import lm_eval
 
     from podium.eval import provenance
 
-    return lm_eval.simple_evaluate(
-        model=lm,
-        tasks=[name],
-        num_fewshot=num_fewshot,
-        limit=req.limit,
-        log_samples=True,
-        apply_chat_template=req.chat_template,
-        fewshot_as_multiturn=req.chat_template,
-        task_manager=manager,
-        gen_kwargs=req.gen_kwargs,
-        **provenance.SEEDS,
-    )
+    with _without_environment_report():
+        return lm_eval.simple_evaluate(
+            model=lm,
+            tasks=[name],
+            num_fewshot=num_fewshot,
+            limit=req.limit,
+            log_samples=True,
+            apply_chat_template=req.chat_template,
+            fewshot_as_multiturn=req.chat_template,
+            task_manager=manager,
+            gen_kwargs=req.gen_kwargs,
+            **provenance.SEEDS,
+        )
 
 
 def data_plan(specs, req, data: Path | None):

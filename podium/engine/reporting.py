@@ -47,6 +47,7 @@ class EngineReporting:
             "ll_requests": s.requests,
             "ll_forwarded_tokens": s.forwarded_tokens,
             "ll_trie_tokens": s.trie_tokens,
+            "ll_reforwarded_tokens": s.reforwarded_tokens,
             "ll_naive_tokens": s.naive_tokens,
             "ll_packs": s.packs,
             "ll_segments": s.segments,

@@ -37,7 +37,7 @@ def run_once(model: Path, extra: list[str], out: Path, data: Path | None) -> dic
     wall = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"podium eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    timings = json.loads((out / "results.json").read_text())["podium"]["provenance"]["timings"]
+    timings = json.loads((out / "results.json").read_text())["podium"]["timings"]
     model_seconds = timings["model_load"] + timings.get("model_forward", 0.0)
     return {"wall": wall, "model_load": timings["model_load"], "model_forward": timings.get("model_forward"),
             "ratio": wall / model_seconds, "load_avg": os.getloadavg()[0]}

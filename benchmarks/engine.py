@@ -202,12 +202,12 @@ def compare(tasks, kind, hf_out, pm_out, res: TaskResult) -> None:
                     res.metric_mismatches.append(entry)
 
 
-def trie_minimum(lm, instances) -> int:
-    """Distinct prefixes over the model inputs lm-eval would build (same tokenization and truncation)."""
+def model_inputs(lm, instances) -> list[tuple[list[int], int]]:
+    """Each request's model input as lm-eval would build it (same tokenization and truncation) and the
+    number of continuation tokens it scores."""
     from podium.engine.requests import plan_loglikelihood
-    from podium.engine.trie import distinct_tokens
 
-    seqs = []
+    out = []
     for inst in instances:
         ctx, cont = inst.args
         if ctx == "":
@@ -215,8 +215,15 @@ def trie_minimum(lm, instances) -> int:
             c, ce = ([lm.prefix_token_id], cenc) if lm.prefix_token_id != cenc[0] else (cenc[:1], cenc[1:])
         else:
             c, ce = lm._encode_pair(ctx, cont)
-        seqs.append(plan_loglikelihood(c, ce, lm.max_length).inputs)
-    return distinct_tokens(seqs)
+        out.append((list(plan_loglikelihood(c, ce, lm.max_length).inputs), len(ce)))
+    return out
+
+
+def trie_minimum(lm, instances) -> int:
+    """Distinct prefixes over the model inputs lm-eval would build."""
+    from podium.engine.trie import distinct_tokens
+
+    return distinct_tokens([seq for seq, _ in model_inputs(lm, instances)])
 
 
 def prompt_trie_minimum(lm, instances) -> int:

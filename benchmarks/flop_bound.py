@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import build_requests  # noqa: E402
+from engine import build_requests, model_inputs  # noqa: E402
 from engine_suites import SUITES  # noqa: E402
 
 
@@ -46,29 +46,15 @@ def macs(positions: range, cost: dict) -> int:
     return n * cost["linear"] + cost["per_key"] * (first + last) * n // 2 if n else 0
 
 
-def inputs(lm, instances) -> list[tuple[list[int], int]]:
-    """Each request's model input (as `hf` and the engine build it) and its scored token count."""
-    from podium.engine.requests import plan_loglikelihood
-
-    out = []
-    for inst in instances:
-        ctx, cont = inst.args
-        if ctx == "":
-            cenc = lm.tok_encode(cont, add_special_tokens=False)
-            c, ce = ([lm.prefix_token_id], cenc) if lm.prefix_token_id != cenc[0] else (cenc[:1], cenc[1:])
-        else:
-            c, ce = lm._encode_pair(ctx, cont)
-        out.append((list(plan_loglikelihood(c, ce, lm.max_length).inputs), len(ce)))
-    return out
-
-
 def bounds(seqs: list[tuple[list[int], int]], cost: dict) -> dict:
     distinct = {tuple(s) for s, _ in seqs}
     hf_tokens = sum(len(s) for s in distinct)
     hf = sum(macs(range(len(s)), cost) + len(s) * cost["vocab"] for s in distinct)
-    ordered, minimum, trie_tokens, previous = sorted(distinct), 0, 0, ()
-    for s in ordered:
-        shared = next((i for i, (a, b) in enumerate(zip(previous, s)) if a != b), min(len(previous), len(s)))
+    from podium.engine.trie import common_prefix_length
+
+    minimum, trie_tokens, previous = 0, 0, ()
+    for s in sorted(distinct):
+        shared = common_prefix_length(previous, s)
         minimum += macs(range(shared, len(s)), cost)
         trie_tokens += len(s) - shared
         previous = s
@@ -94,7 +80,7 @@ def main() -> int:
     for name, shots, limit, kind in SUITES[args.suite].tasks:
         if kind != "ll":
             continue
-        seqs = inputs(lm, [i for t in build_requests(name, shots, limit, data) for i in t.instances])
+        seqs = model_inputs(lm, [i for t in build_requests(name, shots, limit, data) for i in t.instances])
         total += seqs
         rows.append((name, bounds(seqs, cost)))
     rows.append(("combined (sums)", {k: sum(r[k] for _, r in rows) for k in ("hf_tokens", "trie_tokens", "hf_gmacs",

@@ -29,7 +29,7 @@ import torch
 from podium.engine.forward import ModelRunner
 from podium.engine.kvcache import KV, PrefixCache, kv_nbytes
 from podium.engine.stops import StopRule, finished_rows
-from podium.engine.trie import _lcp
+from podium.engine.trie import common_prefix_length
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class GreedyGenerator:
         order = sorted(range(len(prompts)), key=lambda i: prompts[i])
         share = [0] * len(prompts)
         for a, b in zip(order, order[1:]):
-            n = _lcp(prompts[a], prompts[b])
+            n = common_prefix_length(prompts[a], prompts[b])
             share[a] = max(share[a], n)
             share[b] = max(share[b], n)
         return share

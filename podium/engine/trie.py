@@ -50,7 +50,7 @@ class Node:
         return f"Node([{self.start},{self.end}) children={len(self.children)} marks={len(self.marks)})"
 
 
-def _lcp(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
     n = min(len(a), len(b))
     i = 0
     # Compare in chunks first: slices compare in C, which is much faster than a Python loop.
@@ -77,7 +77,7 @@ class Trie:
             if not s:
                 self.terminal[i] = self.root
                 continue
-            lcp = _lcp(prev, s) if prev is not None else 0
+            lcp = common_prefix_length(prev, s) if prev is not None else 0
             if prev is not None and lcp == len(s) == len(prev):
                 self.terminal[i] = self.terminal[prev_i]
                 continue
@@ -141,6 +141,6 @@ def distinct_tokens(sequences: Sequence[Sequence[int]]) -> int:
     seqs = sorted(s for s in sequences if s)
     total, prev = 0, None
     for s in seqs:
-        total += len(s) - (_lcp(prev, s) if prev is not None else 0)
+        total += len(s) - (common_prefix_length(prev, s) if prev is not None else 0)
         prev = s
     return total

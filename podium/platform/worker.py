@@ -128,19 +128,18 @@ class Worker:
             try:
                 ran = self.run_one()
                 drained = not ran and until_empty and self._queue_drained()
-                failures = 0
+                failures, wait = 0, self.settings.poll_seconds
             except Exception:  # a database outage must not kill the worker; leases protect the jobs
                 failures += 1
                 wait = backoff(self.settings.poll_seconds, failures)
                 self.say(f"worker error, retrying in {wait:g} s:\n{traceback.format_exc()}" if failures == 1 else
                          f"worker error again ({failures} in a row), retrying in {wait:g} s")
-                time.sleep(wait - self.settings.poll_seconds)
                 ran = drained = False
             done += ran
             if not ran:
                 if drained:
                     break
-                time.sleep(self.settings.poll_seconds)
+                time.sleep(wait)
         return done
 
     def _queue_drained(self) -> bool:

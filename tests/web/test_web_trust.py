@@ -40,7 +40,6 @@ def test_rank_ranges_on_a_constructed_board():
     assert {i: ranking.range(i) for i in range(1, 7)} == {
         1: RankRange(1, 2, True), 2: RankRange(1, 2, True), 3: RankRange(3, 3, True),
         4: RankRange(4, 4, False), 5: None, 6: None}  # no standard error: the point rank, said so
-    assert ranking.by_range() == [1, 2, 3, 4]
 
 
 def test_the_average_standard_error_combines_the_tasks():

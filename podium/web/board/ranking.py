@@ -89,10 +89,6 @@ class Ranking:
             return None
         return RankRange(int(self._best[at]), int(self._worst[at]), bool(self._estimated[at]))
 
-    def by_range(self) -> list[int]:
-        """The ranked entries ordered by (best, worst) place, then rank."""
-        return self.ids[np.lexsort((np.arange(self.ids.size), self._worst, self._best))].tolist()
-
 
 def _normalized_se(score: TaskScore) -> float | None:
     """The normalized score's SE: from its 95% interval where the scoring gave one, else the raw SE rescaled."""

@@ -220,6 +220,8 @@ class PodiumLM(EngineReporting, TemplateLM):
         self.peak = {"peak_rss_mb": 0.0}
         self.cuda_peaks: list[int] = []
         self.hf_generate_requests = 0
+        self._encodings: dict | None = None
+        """Encodings memoised for the length of one `loglikelihood` call (`tok_encode`)."""
 
     def _plan_split(self, dtype, max_memory_per_gpu) -> dict:
         """As `HFLM` with `parallelize=True`: every visible GPU, each within `max_memory_per_gpu` if given."""
@@ -275,6 +277,15 @@ class PodiumLM(EngineReporting, TemplateLM):
     # -- tokenization (HFLM's rules) ----------------------------------------------------------
     def tok_encode(self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None,
                    **kwargs) -> list[int]:
+        memo = self._encodings
+        if memo is not None:
+            key = (string, add_special_tokens, left_truncate_len)
+            if key not in memo:
+                memo[key] = self._tok_encode(string, add_special_tokens, left_truncate_len)
+            return list(memo[key])
+        return self._tok_encode(string, add_special_tokens, left_truncate_len)
+
+    def _tok_encode(self, string: str, add_special_tokens: bool | None, left_truncate_len: int | None) -> list[int]:
         special_tokens_kwargs = _add_special_kwargs(add_special_tokens, self.add_bos_token)
         if add_special_tokens is None and has_bos_prefix(string, self.tokenizer.decode(self.prefix_token_id)):
             special_tokens_kwargs["add_special_tokens"] = False
@@ -300,7 +311,11 @@ class PodiumLM(EngineReporting, TemplateLM):
     def loglikelihood(self, requests, disable_tqdm: bool = False):
         if self.enable_thinking:
             raise ValueError("enable_thinking=True is not compatible with loglikelihood tasks")
-        return super().loglikelihood(requests, disable_tqdm=disable_tqdm)
+        self._encodings = {}  # lm-eval encodes each context once per choice: ten times for MMLU-Pro
+        try:
+            return super().loglikelihood(requests, disable_tqdm=disable_tqdm)
+        finally:
+            self._encodings = None
 
     def _loglikelihood_tokens(self, requests, disable_tqdm: bool = False, override_bs: int | None = None, **kwargs):
         plans = [plan_loglikelihood(ctx, cont, self.max_length) for _, ctx, cont in requests]

@@ -9,7 +9,9 @@ Packed trees: several branches that share a past are forwarded as one row. Each
 packed token gets its true position id, and a custom 4D mask lets it see the past and
 its own ancestors in the pack only. Whether a model honours custom 4D masks and
 explicit position ids is not something to assume, so `probe` checks it on a few tokens
-against plain forwards when the backend loads; models that fail get the plain path.
+against plain forwards when the backend loads; models that fail get the plain path. The same
+probe checks split attention (`attention.py`: the path and the pack's own subtrees in separate,
+mostly unmasked calls), which a pack then uses instead of its dense mask.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from podium.engine import attention
+from podium.engine.attention import PackLayout
 from podium.engine.kvcache import KVBuffer
 from podium.engine.placement import input_device
 
@@ -36,6 +40,8 @@ class Capabilities:
     """Custom 4D masks and explicit position ids are honoured (packing allowed)."""
     buffer_cache: bool = False
     """`KVBuffer` works as the past (prefix reuse allowed)."""
+    split_attention: bool = False
+    """Packs attend to the cached path and to themselves in separate calls (`attention`), checked like the tree mask."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -115,9 +121,11 @@ class ModelRunner:
         position_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         keep: torch.Tensor | None = None,
+        layout: PackLayout | None = None,
     ) -> torch.Tensor:
         """Logits `[n_keep, vocab]` for the True entries of `keep` (`[b, q]` bool, row-major), or
-        `[b, q, vocab]` when `keep` is None."""
+        `[b, q, vocab]` when `keep` is None. `layout` says the same as the mask, for split attention;
+        the mask must still be given (a model that does not pass the layout down uses it)."""
         input_ids = input_ids.to(self.device)
         kwargs = {"use_cache": cache is not None}
         if cache is not None:
@@ -126,6 +134,8 @@ class ModelRunner:
             kwargs["position_ids"] = position_ids.to(self.device)
         if attention_mask is not None:
             kwargs["attention_mask"] = attention_mask
+        if layout is not None and self.caps.split_attention:
+            kwargs[attention.LAYOUT_KWARG] = layout
         use_keep = keep is not None and self.caps.keep_tensor
         if use_keep:
             kwargs["logits_to_keep"] = keep.to(self.keep_device)
@@ -147,6 +157,20 @@ class ModelRunner:
         return logits[keep.to(logits.device)]
 
     # -- capability probe ------------------------------------------------------------------
+    def _probe_tree(self, ctx, a, b, ref_a, ref_b, close, *, split: bool = False) -> bool:
+        """Forward `a` and `b` as one pack after `ctx`: do both match their plain forwards?"""
+        cache = self.new_cache(16)
+        self.forward(ctx, cache=cache, position_ids=torch.arange(6)[None])
+        allowed = torch.zeros(1, 7, 13, dtype=torch.bool)
+        allowed[0, :, :6] = True
+        allowed[0, :3, 6:9] = torch.tril(torch.ones(3, 3, dtype=torch.bool))
+        allowed[0, 3:, 9:13] = torch.tril(torch.ones(4, 4, dtype=torch.bool))
+        layout = PackLayout.from_roots(6, allowed[0, :, 6:], [0, 3], self.dtype) if split else None
+        pos = torch.tensor([[6, 7, 8, 6, 7, 8, 9]])
+        out = self.forward(torch.cat([a, b], 1), cache=cache, position_ids=pos,
+                           attention_mask=self.additive_mask(allowed), layout=layout)[0]
+        return close(out[:3], ref_a) and close(out[3:], ref_b)
+
     def probe(self, *, allow_tree: bool = True) -> Capabilities:
         """Check, on a few tokens, that the fast paths give the same logits as plain forwards."""
         caps = Capabilities()
@@ -194,21 +218,22 @@ class ModelRunner:
             caps.notes.append(f"KVBuffer unsupported: {type(e).__name__}: {e}")
         if caps.buffer_cache and allow_tree:
             try:
-                cache = self.new_cache(16)
-                self.forward(ctx, cache=cache, position_ids=torch.arange(6)[None])
-                allowed = torch.zeros(1, 7, 13, dtype=torch.bool)
-                allowed[0, :, :6] = True
-                allowed[0, :3, 6:9] = torch.tril(torch.ones(3, 3, dtype=torch.bool))
-                allowed[0, 3:, 9:13] = torch.tril(torch.ones(4, 4, dtype=torch.bool))
-                pos = torch.tensor([[6, 7, 8, 6, 7, 8, 9]])
-                out = self.forward(
-                    torch.cat([a, b], 1), cache=cache, position_ids=pos, attention_mask=self.additive_mask(allowed)
-                )[0]
-                caps.tree_mask = close(out[:3], ref_a) and close(out[3:], ref_b)
+                caps.tree_mask = self._probe_tree(ctx, a, b, ref_a, ref_b, close)
                 if not caps.tree_mask:
                     caps.notes.append("packed tree forward changed the logits")
             except Exception as e:  # noqa: BLE001
                 caps.notes.append(f"custom 4D masks unsupported: {type(e).__name__}: {e}")
+            if caps.tree_mask and attention.install(self.model):
+                try:
+                    self.caps = Capabilities(keep_tensor=caps.keep_tensor, buffer_cache=True, split_attention=True)
+                    before = attention.calls
+                    caps.split_attention = (self._probe_tree(ctx, a, b, ref_a, ref_b, close, split=True)
+                                            and attention.calls > before)
+                except Exception as e:  # noqa: BLE001
+                    caps.notes.append(f"split attention failed: {type(e).__name__}: {e}")
+                if not caps.split_attention:
+                    caps.notes.append("split attention not used: it changed the logits or was not reached")
+                    attention.uninstall(self.model)
         elif not allow_tree:
             caps.notes.append("packing disabled (sliding-window or chunked attention, or by option)")
         self.stats.calls, self.stats.tokens = saved

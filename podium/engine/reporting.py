@@ -41,6 +41,7 @@ class EngineReporting:
         return {
             "mode": self.runner.caps.mode,
             "mode_notes": list(self.runner.caps.notes),
+            "split_attention": self.runner.caps.split_attention,
             "forward_calls": f.calls,
             "forwarded_tokens": f.tokens,
             "forward_seconds": round(f.seconds, 3),

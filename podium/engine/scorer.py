@@ -12,11 +12,13 @@ walked depth first with a single croppable KV buffer holding the current path:
     `pack_tokens` tokens, each token attending to the path and to its own ancestors
     in the pack only (a tree mask), with its true position id.
 
-A pack's tree mask is dense, so its attention costs `q x (past + q)` whatever the
-tree; a long shared context is therefore better forwarded causally as its own segment
-and only its short branches packed. That is what a moderate `pack_tokens` achieves:
-measured single-threaded on GPT-2 small (CPU time, HellaSwag-like trees), 512 beats
-1024 by 12% and is level with 256 elsewhere.
+A pack attends to the path and to its own subtrees in separate calls (`attention`, on CPU
+and wherever the probe verified it), so it costs `q x past` plus each subtree's own square; a
+model that cannot split runs it under one dense tree mask, `q x (past + q)` whatever the tree.
+A long shared context is still better forwarded causally as its own segment and only its
+short branches packed: that is what a moderate `pack_tokens` achieves (measured
+single-threaded on GPT-2 small with dense masks, HellaSwag-like trees: 512 beats 1024 by 12%
+and is level with 256 elsewhere).
 
 So each prefix is computed once, the context of a question is computed once for all
 of its choices, few-shot prefixes shared across documents are computed once, and the
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from podium.engine.attention import PackLayout
 from podium.engine.forward import ModelRunner
 from podium.engine.requests import ScorePlan
 from podium.engine.trie import Node, Trie
@@ -173,7 +176,8 @@ class LoglikelihoodScorer:
                 for m in marks:
                     keep[0, m.pos - a] = True
             logits = self.runner.forward(
-                ids, cache=cache, position_ids=torch.arange(a, b)[None], keep=keep if marks else _last_only(b - a)
+                ids, cache=cache, position_ids=torch.arange(a, b)[None], keep=keep if marks else _last_only(b - a),
+                layout=PackLayout.chain(a, b - a) if a else None,
             )
             if marks:
                 self._apply(logits, keep[0], [(m, m.pos - a) for m in marks])
@@ -197,7 +201,7 @@ class LoglikelihoodScorer:
             stack.extend((c, inner) for c in reversed(node.children))
         q = len(tokens)
         chain = len(roots) == 1 and all(len(n.children) <= 1 for n, *_ in layout)
-        mask = None
+        mask, split = None, PackLayout.chain(past, q)
         if not chain:
             allowed = torch.zeros(1, q, past + q, dtype=torch.bool)
             allowed[0, :, :past] = True
@@ -207,6 +211,8 @@ class LoglikelihoodScorer:
                 for a2, b2 in anc:
                     allowed[0, a:b, past + a2 : past + b2] = True
             mask = self.runner.additive_mask(allowed)
+            root_starts = [a for _node, a, _b, anc in layout if not anc]
+            split = PackLayout.from_roots(past, allowed[0, :, past:], root_starts, self.runner.dtype)
         keep = torch.zeros(q, dtype=torch.bool)
         where = []
         for node, a, _b, _anc in layout:
@@ -220,6 +226,7 @@ class LoglikelihoodScorer:
             position_ids=torch.tensor(positions, dtype=torch.long)[None],
             attention_mask=mask,
             keep=keep[None] if where else _last_only(q),
+            layout=split,
         )
         if where:
             self._apply(logits, keep, where)

@@ -10,6 +10,7 @@ fallback modes, and a prefix cache too small for what it is offered.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -111,6 +112,7 @@ def test_loglikelihood_parity(toy_models, arch):
     reqs = _ll_requests()
     stats = pm.scorer.stats
     before = stats.forwarded_tokens, stats.trie_tokens, stats.reforwarded_tokens
+    assert pm.runner.caps.split_attention  # packs attend to the path and to themselves in separate calls
     assert_ll_close(hf.loglikelihood(reqs, disable_tqdm=True), pm.loglikelihood(reqs, disable_tqdm=True))
     forwarded, trie, again = (now - was for now, was in zip(
         (stats.forwarded_tokens, stats.trie_tokens, stats.reforwarded_tokens), before))
@@ -209,6 +211,13 @@ def test_fallback_modes_are_exact(toy_models):
     seq = load("podium", toy_models["llama"], packing=False)
     assert seq.runner.caps.mode == "sequential"
     assert_ll_close(ref, seq.loglikelihood(reqs, disable_tqdm=True))
+    dense = load("podium", toy_models["llama"], pack_tokens=96)
+    saved = dense.runner.caps
+    try:  # packs under one dense tree mask, as a model whose attention cannot be split runs them
+        dense.runner.caps = dataclasses.replace(saved, split_attention=False)
+        assert_ll_close(ref, dense.loglikelihood(reqs, disable_tqdm=True))
+    finally:
+        dense.runner.caps = saved
     ind = load("podium", toy_models["llama"], pack_tokens=64)
     saved = ind.runner.caps
     try:

@@ -122,3 +122,33 @@ def test_stop_rule_matches_lm_eval_criteria(tokenizer):
             assert ours == theirs, (trial, step, tokenizer.decode(gen[:step]))
             if theirs:
                 break
+
+
+@pytest.mark.parametrize("past", [0, 5, 40])
+@pytest.mark.parametrize("roots", [1, 3, 12])  # 12 > MAX_SPANS: one call under the pack's whole tree mask
+def test_split_attention_equals_one_dense_masked_call(past, roots):
+    """Path and own subtrees in separate calls, merged by log-sum-exp, give SDPA's dense tree-mask result."""
+    from podium.engine.attention import PackLayout, split_attention
+
+    rng = random.Random(past * 100 + roots)
+    own_blocks, starts, q = [], [], 0
+    for r in range(roots):
+        n = rng.randint(1, 9)
+        block = torch.tril(torch.ones(n, n, dtype=torch.bool))
+        if r % 2 and n > 3:  # a branching subtree: the last two tokens are siblings
+            block[-1, -2] = False
+        own_blocks.append(block)
+        starts.append(q)
+        q += n
+    own = torch.block_diag(*own_blocks).bool()
+    layout = PackLayout.from_roots(past, own, starts, torch.float32)
+    assert len(layout.spans) == (1 if roots > 8 else roots)
+    g = torch.Generator().manual_seed(roots)
+    query = torch.randn(1, 4, q, 16, generator=g)
+    key, value = (torch.randn(1, 2, past + q, 16, generator=g) for _ in range(2))  # grouped: 2 query heads each
+    allowed = torch.cat([torch.ones(q, past, dtype=torch.bool), own], 1)
+    dense = torch.nn.functional.scaled_dot_product_attention(
+        query, key.repeat_interleave(2, 1), value.repeat_interleave(2, 1), attn_mask=allowed, scale=0.3)
+    split = split_attention(query, key, value, layout, 0.3)
+    assert split.shape == dense.shape
+    assert float((split - dense).abs().max()) < 1e-5

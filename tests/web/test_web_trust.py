@@ -86,6 +86,17 @@ def test_incomplete_averages_are_shown_unranked_after_the_ranked_rows_when_asked
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "incomplete"
 
 
+def test_a_board_without_a_complete_average_lists_the_incomplete_ones_by_default(tmp_path, demo_models):
+    """A new suite, or a deployment without one of its datasets: hiding every row would show an empty board."""
+    web = make_web(tmp_path)
+    trust_board(web.factory, names=("partial",))
+    page = web.board()
+    assert page["incomplete"] is True and page["board_incomplete"] == page["board_total"] == 1
+    assert [(r["model"], r["rank"]) for r in page["rows"]] == [("trust/partial", None)]
+    hidden = web.board(incomplete="hide")  # still honoured when asked
+    assert hidden["incomplete"] is False and hidden["rows"] == [] and hidden["board_incomplete"] == 1
+
+
 def test_the_board_row_says_how_its_data_differs(trusted):
     web, _ = trusted
     rows = {r["model"]: r for r in web.board()["rows"]}

@@ -48,3 +48,22 @@ def test_the_rank_range_column_and_the_incomplete_toggle(page, served):
     page.goto(page.url)  # the URL alone restores the toggle
     page.wait_for_selector("body[data-ready='1']")
     assert page.is_checked("#show-incomplete") and len(model_names(page)) == 5
+
+
+def test_a_board_without_a_complete_average_lists_them_and_says_why(page, tmp_path, demo_models):
+    web = make_web(tmp_path)
+    trust_board(web.factory, names=("partial",))
+    with serve(web.app) as url:
+        page.goto(url + "/board/openllm-v2")
+        page.wait_for_selector("body[data-ready='1']")
+        assert model_names(page) == ["trust/partial"] and column(page, "#") == ["–"]
+        assert page.is_checked("#show-incomplete")
+        assert "no model on this board has a complete average yet" in page.locator("#count").inner_text()
+        page.uncheck("#show-incomplete")
+        page.wait_for_function("() => location.search.includes('incomplete=hide')")
+        page.wait_for_selector("#board tbody td.empty")
+        assert "No complete average matches" in page.locator("#board tbody td.empty").inner_text()
+        page.check("#show-incomplete")  # back to the default: the parameter goes
+        page.wait_for_function("() => !location.search.includes('incomplete')")
+        page.wait_for_selector("#board tbody td.model")
+        assert model_names(page) == ["trust/partial"]

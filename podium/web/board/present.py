@@ -33,7 +33,7 @@ def page_json(suite: SuiteSpec, query: BoardQuery, page: Page) -> dict:
     return {
         "suite": suite.name, "scores": query.scores, "rank": query.rank, "total": page.total,
         "board_total": page.board_total, "page": page.page, "pages": page.pages, "per_page": query.per_page,
-        "incomplete": query.incomplete, "board_incomplete": page.incomplete,
+        "incomplete": page.incomplete_shown, "board_incomplete": page.incomplete,
         "pinned": [row_json(r, query, page, True) for r in page.pinned],
         "rows": [row_json(r, query, page, False) for r in page.rows],
         "version": page.version,

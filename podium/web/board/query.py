@@ -56,8 +56,9 @@ class BoardQuery:
     cols: tuple[str, ...] | None = None
     version: str | None = None
     """The suite version shown (None: the current one); `podium.eval.versions`."""
-    incomplete: bool = False
-    """Show the rows whose average lacks a task, after the ranked ones and without a rank (default: hidden)."""
+    incomplete: bool | None = None
+    """Show the rows whose average lacks a task, after the ranked ones and without a rank. None (the default):
+    hidden while some row of the board has a complete average, shown when none has (`shows_incomplete`)."""
 
 
 def _choices(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> frozenset[str]:
@@ -126,7 +127,8 @@ def parse_query(params: Mapping[str, str], columns: dict[str, Column]) -> BoardQ
         pins=tuple(inputs.id_list(params.get("pins"), "pins")),
         cols=None if cols is None else tuple(sorted(_choices(params, "cols", optional), key=optional.index)),
         version=_version(params),
-        incomplete=_one_of(params, "incomplete", ("hide", "show"), "hide") == "show",
+        incomplete=(_one_of(params, "incomplete", ("hide", "show"), "hide") == "show"
+                    if params.get("incomplete") else None),
     )
 
 
@@ -149,6 +151,14 @@ def version_of(current: Snapshot, query: BoardQuery) -> str | None:
     return query.version
 
 
+def shows_incomplete(snapshot: Snapshot, query: BoardQuery) -> bool:
+    """As asked; by default only on a board where no row has a complete average (a new suite, or a deployment
+    without one of its datasets): an empty board would hide every result it has."""
+    if query.incomplete is not None:
+        return query.incomplete
+    return len(snapshot.sets["incomplete"]) == len(snapshot.rows)
+
+
 def _kept(snapshot: Snapshot, query: BoardQuery) -> np.ndarray | None:
     """The entries passing the filters and the search, as a boolean mask by entry id (`Snapshot.mask`);
     None when nothing filters (every entry)."""
@@ -159,7 +169,7 @@ def _kept(snapshot: Snapshot, query: BoardQuery) -> np.ndarray | None:
     if query.params_min is not None or query.params_max is not None:
         chosen.append(snapshot.params_mask(query.params_min, query.params_max))
     chosen += [snapshot.set_mask(name) for name in sorted(query.only)]
-    if not query.incomplete and snapshot.sets["incomplete"]:
+    if not shows_incomplete(snapshot, query) and snapshot.sets["incomplete"]:
         chosen.append(~snapshot.set_mask("incomplete"))
     chosen += [~snapshot.set_mask(name) for name in sorted(query.hide)]
     if not query.search.empty:
@@ -178,6 +188,7 @@ class Page:
     ranks: dict[int, int | None]  # entry id -> rank shown (static or dynamic); None: an incomplete average
     ranges: dict[int, RankRange | None]  # entry id -> the places its data allows on the whole board (None: unranked)
     incomplete: int = 0  # rows of the board whose average lacks a task (not ranked)
+    incomplete_shown: bool = False  # whether those rows are listed (`shows_incomplete`)
     version: str | None = None  # the suite version these rows belong to
     versions: tuple = ()  # every version of the suite with results (SuiteVersion), current first
 
@@ -222,4 +233,4 @@ def run(snapshot: Snapshot, query: BoardQuery, *, everything: bool = False) -> P
         ranks = {i: ranking.rank(i) for i in wanted}
     return Page(len(ordered), len(snapshot.rows), page, pages, chosen, pins, ranks,
                 {i: ranking.range(i) for i in wanted}, len(snapshot.sets["incomplete"]),
-                snapshot.version, snapshot.versions)
+                shows_incomplete(snapshot, query), snapshot.version, snapshot.versions)

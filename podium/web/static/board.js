@@ -150,7 +150,10 @@
     }
     $("#board tbody").replaceChildren(...body);
     $("#count").textContent = `${current.total} of ${current.board_total} models` + (current.pinned.length ? `, ${current.pinned.length} pinned` : "")
-      + (current.board_incomplete && !current.incomplete ? `; ${hiddenIncomplete()}` : "");
+      + (current.board_incomplete && !current.incomplete ? `; ${hiddenIncomplete()}` : "")
+      + (allIncomplete() && current.incomplete && state.incomplete === undefined
+        ? "; no model on this board has a complete average yet, so the incomplete ones are listed, not ranked" : "");
+    $("#show-incomplete").checked = current.incomplete;
     $("#page-label").textContent = `page ${current.page} of ${current.pages}`;
     $("#prev").disabled = current.page <= 1;
     $("#next").disabled = current.page >= current.pages;
@@ -158,6 +161,10 @@
     versionPicker();
     if (!document.body.dataset.ready) performance.mark("board-ready");  // time to interactive (benchmarks/web.py)
     document.body.dataset.ready = "1";
+  }
+
+  function allIncomplete() {
+    return current.board_total > 0 && current.board_incomplete === current.board_total;
   }
 
   function hiddenIncomplete() {
@@ -195,7 +202,7 @@
       const chosen = new Set(list(name));
       for (const box of $$(`input[name=${name}]`)) box.checked = chosen.has(box.value);
     }
-    $("#show-incomplete").checked = state.incomplete === "show";
+    $("#show-incomplete").checked = state.incomplete === undefined ? current.incomplete : state.incomplete === "show";
     $("#params-min").value = stepIndex(state.params_min, 0);
     $("#params-max").value = stepIndex(state.params_max, steps.length - 1);
     sliderLabel();
@@ -231,7 +238,10 @@
       delete state.preset;
       sliderLabel();
     });
-    $("#show-incomplete").addEventListener("change", (e) => change(() => { if (e.target.checked) state.incomplete = "show"; else delete state.incomplete; }));
+    $("#show-incomplete").addEventListener("change", (e) => change(() => {
+      // The default shows them on a board where every average is incomplete: unticking there must say "hide".
+      if (e.target.checked === allIncomplete()) delete state.incomplete; else state.incomplete = e.target.checked ? "show" : "hide";
+    }));
     $("#params-min").addEventListener("change", slide);
     $("#params-max").addEventListener("change", slide);
     for (const b of $$(".preset")) b.addEventListener("click", () => change(() => {

@@ -25,6 +25,7 @@ saves are printed too) on a small Llama with 4,096 positions: see `engine_suites
     python benchmarks/engine.py --suite openllm-v2 --scale 0.5
     python benchmarks/engine.py --scale 0.2         # a quick look at smaller limits
     python benchmarks/engine.py --tasks gsm8k --json out.json
+    python benchmarks/engine.py --suite openllm-v2-whole --tasks leaderboard_mmlu_pro --repeat 3
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,6 +59,8 @@ class BackendRun:
     responses: list = field(default_factory=list)
     peak_gpu_mb: float | None = None
     """Sum over GPUs of each one's peak allocation during the call (None without CUDA)."""
+    runs: list = field(default_factory=list)
+    """Wall seconds of every repetition (`--repeat`); `seconds` is the fastest."""
 
 
 @dataclass
@@ -133,6 +136,14 @@ def run_backend(lm, instances, kind: str, token_counter) -> BackendRun:
     gpu = mem.report.cuda_peak
     return BackendRun(seconds, cpu, token_counter() - before, mem.report.rss_peak / 2**20, out,
                       round(gpu / 2**20, 1) if gpu is not None else None)
+
+
+def fastest(best: BackendRun, new: BackendRun) -> BackendRun:
+    """The faster of two runs of the same work, remembering every run's wall time and the first answers."""
+    runs = [*best.runs, new.seconds]
+    if best.runs and best.seconds <= new.seconds:
+        return replace(best, runs=runs)
+    return replace(new, runs=runs, responses=best.responses if best.runs else new.responses)
 
 
 def _cpu_seconds() -> float:
@@ -243,6 +254,9 @@ def main(argv=None) -> int:
     ap.add_argument("--prefix-cache-mb", type=float, default=None)
     ap.add_argument("--batch-size", default="auto", help="podium batch_size (decode rows); hf always runs at 1")
     ap.add_argument("--json", type=Path, default=None, help="write all figures here")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run hf and podium alternately this many times and keep each one's fastest (the speed of "
+                         "a shared VM drifts by 20%% within minutes)")
     args = ap.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING)
@@ -296,11 +310,13 @@ def main(argv=None) -> int:
         res = TaskResult(name, kind, docs, len(instances), BackendRun(), BackendRun())
         res.trie_tokens = (trie_minimum if kind == "ll" else prompt_trie_minimum)(pm, instances)
         before_stats = pm.engine_stats()
-        res.hf = run_backend(hf, instances, kind, lambda: hf_box["tokens"])
-        res.podium = run_backend(pm, instances, kind, lambda: pm.runner.stats.tokens)
-        after = pm.engine_stats()
-        res.podium_stats = {k: after[k] - before_stats.get(k, 0) for k in after
-                            if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
+        for _ in range(max(1, args.repeat)):
+            res.hf = fastest(res.hf, run_backend(hf, instances, kind, lambda: hf_box["tokens"]))
+            res.podium = fastest(res.podium, run_backend(pm, instances, kind, lambda: pm.runner.stats.tokens))
+            if not res.podium_stats:
+                after = pm.engine_stats()
+                res.podium_stats = {k: after[k] - before_stats.get(k, 0) for k in after
+                                    if isinstance(after[k], (int, float)) and not isinstance(after[k], bool)}
         compare(tasks, kind, res.hf.responses, res.podium.responses, res)
         results.append(res)
         print_task(res, tasks[0].get_config("num_fewshot") if shots is None else shots, lim)
@@ -327,6 +343,9 @@ def main(argv=None) -> int:
 
 def print_task(r: TaskResult, shots: int, limit: int) -> None:
     print(f"\n== {r.task} ({shots}-shot, limit {limit}): {r.docs} docs, {r.requests} requests", flush=True)
+    if len(r.hf.runs) > 1:
+        runs = {name: " ".join(f"{x:.1f}" for x in run.runs) for name, run in (("hf", r.hf), ("podium", r.podium))}
+        print(f"   runs s      hf {runs['hf']}   podium {runs['podium']}   (alternating; the fastest of each kept)")
     print(f"   wall s      hf {r.hf.seconds:8.1f}   podium {r.podium.seconds:8.1f}   speedup {r.speedup:6.2f}x"
           f"   (CPU s hf {r.hf.cpu_seconds:.1f}, podium {r.podium.cpu_seconds:.1f}: "
           f"{r.hf.cpu_seconds / max(r.podium.cpu_seconds, 1e-9):.2f}x)   load avg {os.getloadavg()[0]:.1f}")

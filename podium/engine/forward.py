@@ -171,6 +171,23 @@ class ModelRunner:
                            attention_mask=self.additive_mask(allowed), layout=layout)[0]
         return close(out[:3], ref_a) and close(out[3:], ref_b)
 
+    def _probe_split(self, caps: Capabilities, ctx, a, b, ref_a, ref_b, close) -> bool:
+        """Switch the model to split attention (`attention.install`) and check a pack as `_probe_tree` does."""
+        try:
+            if not attention.install(self.model):
+                caps.notes.append("split attention not used: the model does not run transformers' sdpa on the CPU")
+                return False
+            self.caps = Capabilities(keep_tensor=caps.keep_tensor, buffer_cache=True, split_attention=True)
+            before = attention.calls
+            ok = self._probe_tree(ctx, a, b, ref_a, ref_b, close, split=True) and attention.calls > before
+            why = "it changed the logits, or the model did not pass the layout to its attention"
+        except Exception as e:  # noqa: BLE001
+            ok, why = False, f"{type(e).__name__}: {e}"
+        if not ok:
+            caps.notes.append(f"split attention not used: {why}")
+            attention.uninstall(self.model)
+        return ok
+
     def probe(self, *, allow_tree: bool = True) -> Capabilities:
         """Check, on a few tokens, that the fast paths give the same logits as plain forwards."""
         caps = Capabilities()
@@ -223,17 +240,8 @@ class ModelRunner:
                     caps.notes.append("packed tree forward changed the logits")
             except Exception as e:  # noqa: BLE001
                 caps.notes.append(f"custom 4D masks unsupported: {type(e).__name__}: {e}")
-            if caps.tree_mask and attention.install(self.model):
-                try:
-                    self.caps = Capabilities(keep_tensor=caps.keep_tensor, buffer_cache=True, split_attention=True)
-                    before = attention.calls
-                    caps.split_attention = (self._probe_tree(ctx, a, b, ref_a, ref_b, close, split=True)
-                                            and attention.calls > before)
-                except Exception as e:  # noqa: BLE001
-                    caps.notes.append(f"split attention failed: {type(e).__name__}: {e}")
-                if not caps.split_attention:
-                    caps.notes.append("split attention not used: it changed the logits or was not reached")
-                    attention.uninstall(self.model)
+            if caps.tree_mask:
+                caps.split_attention = self._probe_split(caps, ctx, a, b, ref_a, ref_b, close)
         elif not allow_tree:
             caps.notes.append("packing disabled (sliding-window or chunked attention, or by option)")
         self.stats.calls, self.stats.tokens = saved

@@ -124,8 +124,9 @@ class ModelRunner:
         layout: PackLayout | None = None,
     ) -> torch.Tensor:
         """Logits `[n_keep, vocab]` for the True entries of `keep` (`[b, q]` bool, row-major), or
-        `[b, q, vocab]` when `keep` is None. `layout` says the same as the mask, for split attention;
-        the mask must still be given (a model that does not pass the layout down uses it)."""
+        `[b, q, vocab]` when `keep` is None. `layout` is what each new token may see, for split attention:
+        where the probe verified it (`caps.split_attention`) it replaces `attention_mask`, which the
+        caller then need not build; elsewhere it is ignored and the mask is what counts."""
         input_ids = input_ids.to(self.device)
         kwargs = {"use_cache": cache is not None}
         if cache is not None:
@@ -165,10 +166,13 @@ class ModelRunner:
         allowed[0, :, :6] = True
         allowed[0, :3, 6:9] = torch.tril(torch.ones(3, 3, dtype=torch.bool))
         allowed[0, 3:, 9:13] = torch.tril(torch.ones(4, 4, dtype=torch.bool))
-        layout = PackLayout.from_roots(6, allowed[0, :, 6:], [0, 3], self.dtype) if split else None
         pos = torch.tensor([[6, 7, 8, 6, 7, 8, 9]])
-        out = self.forward(torch.cat([a, b], 1), cache=cache, position_ids=pos,
-                           attention_mask=self.additive_mask(allowed), layout=layout)[0]
+        if split:  # no mask, as the scorer forwards a pack then: every layer must take the layout
+            layout, mask = PackLayout.from_roots(6, allowed[0, :, 6:], [0, 3], self.dtype), None
+        else:
+            layout, mask = None, self.additive_mask(allowed)
+        out = self.forward(torch.cat([a, b], 1), cache=cache, position_ids=pos, attention_mask=mask,
+                           layout=layout)[0]
         return close(out[:3], ref_a) and close(out[3:], ref_b)
 
     def _probe_split(self, caps: Capabilities, ctx, a, b, ref_a, ref_b, close) -> bool:

@@ -203,16 +203,17 @@ class LoglikelihoodScorer:
         chain = len(roots) == 1 and all(len(n.children) <= 1 for n, *_ in layout)
         mask, split = None, PackLayout.chain(past, q)
         if not chain:
-            allowed = torch.zeros(1, q, past + q, dtype=torch.bool)
-            allowed[0, :, :past] = True
+            own = torch.zeros(q, q, dtype=torch.bool)  # which pack token sees which: itself and its ancestors
             tril = torch.tril(torch.ones(q, q, dtype=torch.bool))
             for _node, a, b, anc in layout:
-                allowed[0, a:b, past + a : past + b] = tril[: b - a, : b - a]
+                own[a:b, a:b] = tril[: b - a, : b - a]
                 for a2, b2 in anc:
-                    allowed[0, a:b, past + a2 : past + b2] = True
-            mask = self.runner.additive_mask(allowed)
-            root_starts = [a for _node, a, _b, anc in layout if not anc]
-            split = PackLayout.from_roots(past, allowed[0, :, past:], root_starts, self.runner.dtype)
+                    own[a:b, a2:b2] = True
+            if self.runner.caps.split_attention:
+                root_starts = [a for _node, a, _b, anc in layout if not anc]
+                split = PackLayout.from_roots(past, own, root_starts, self.runner.dtype)
+            else:
+                mask = self.runner.additive_mask(torch.cat([torch.ones(q, past, dtype=torch.bool), own], 1)[None])
         keep = torch.zeros(q, dtype=torch.bool)
         where = []
         for node, a, _b, _anc in layout:

@@ -202,7 +202,6 @@
       const chosen = new Set(list(name));
       for (const box of $$(`input[name=${name}]`)) box.checked = chosen.has(box.value);
     }
-    $("#show-incomplete").checked = state.incomplete === undefined ? current.incomplete : state.incomplete === "show";
     $("#params-min").value = stepIndex(state.params_min, 0);
     $("#params-max").value = stepIndex(state.params_max, steps.length - 1);
     sliderLabel();
